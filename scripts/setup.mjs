@@ -1,0 +1,96 @@
+#!/usr/bin/env node
+// Prepares a fresh Debian machine for Orderflow: pnpm, the locked dependencies, and the
+// nats-server and Chromium binaries. Uses only Node built-ins because it runs before
+// `pnpm install`. Safe to run again: each step checks before it acts.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { delimiter, join } from 'node:path';
+
+const PNPM_VERSION = '10.34.9';
+const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive', TURBO_TELEMETRY_DISABLED: '1' };
+
+function log(message) {
+  process.stdout.write(`[setup] ${message}\n`);
+}
+
+function fail(message) {
+  process.stderr.write(`[setup] ${message}\n`);
+  process.exit(1);
+}
+
+function run(command, args) {
+  log(`$ ${command} ${args.join(' ')}`);
+  const result = spawnSync(command, args, { stdio: 'inherit', env });
+  if (result.status !== 0) {
+    fail(`'${command} ${args.join(' ')}' failed with exit code ${result.status ?? result.signal}`);
+  }
+}
+
+function findOnPath(name) {
+  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
+    const candidate = join(dir, name);
+    if (dir && existsSync(candidate)) return candidate;
+  }
+  for (const dir of ['/usr/sbin', '/usr/bin', '/usr/local/bin']) {
+    const candidate = join(dir, name);
+    if (existsSync(candidate)) return candidate;
+  }
+  return undefined;
+}
+
+function pnpmVersion() {
+  try {
+    return execFileSync('pnpm', ['--version'], { env, encoding: 'utf8' }).trim();
+  } catch {
+    return undefined;
+  }
+}
+
+let aptUpdated = false;
+function aptInstall(pkg, why) {
+  if (!isRoot) {
+    fail(
+      `${why} is missing. Install it with: sudo apt-get update && sudo apt-get install -y ${pkg}`,
+    );
+  }
+  if (!aptUpdated) {
+    run('apt-get', ['update']);
+    aptUpdated = true;
+  }
+  run('apt-get', ['install', '-y', '--no-install-recommends', pkg]);
+}
+
+function ensurePnpm() {
+  if (pnpmVersion() === PNPM_VERSION) return;
+  run('npm', ['install', '--global', `pnpm@${PNPM_VERSION}`]);
+  if (pnpmVersion() !== PNPM_VERSION) {
+    fail(`pnpm ${PNPM_VERSION} is not on PATH after installing it; add npm's global bin folder`);
+  }
+}
+
+function ensureNatsServer() {
+  if (process.env.NATS_SERVER_BIN) {
+    if (!existsSync(process.env.NATS_SERVER_BIN)) {
+      fail(`NATS_SERVER_BIN=${process.env.NATS_SERVER_BIN} does not exist`);
+    }
+    return;
+  }
+  if (!findOnPath('nats-server')) aptInstall('nats-server', 'nats-server (NATS with JetStream)');
+}
+
+function ensureChromium() {
+  if (process.env.CHROMIUM_PATH) {
+    if (!existsSync(process.env.CHROMIUM_PATH)) {
+      fail(`CHROMIUM_PATH=${process.env.CHROMIUM_PATH} does not exist`);
+    }
+    return;
+  }
+  if (!findOnPath('chromium')) aptInstall('chromium', 'Chromium');
+}
+
+ensurePnpm();
+run('pnpm', ['install', '--frozen-lockfile', '--prefer-offline']);
+ensureNatsServer();
+ensureChromium();
+log('ready');

@@ -1,0 +1,35 @@
+import { defineConfig } from 'vitest/config';
+
+const roots = ['packages/*/test', 'services/*/test', 'test'];
+const excluded = ['**/node_modules/**', '**/.data/**'];
+
+/**
+ * Two projects: `unit` files run in parallel; `heavy` files (`*.heavy.test.ts`: real Chromium,
+ * process kills, restarts) run one at a time so that they do not compete for the two cores.
+ */
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        test: {
+          name: 'unit',
+          include: roots.map((root) => `${root}/**/*.test.ts`),
+          exclude: [...excluded, '**/*.heavy.test.ts'],
+          testTimeout: 30_000,
+          hookTimeout: 60_000,
+          maxWorkers: 2,
+        },
+      },
+      {
+        test: {
+          name: 'heavy',
+          include: roots.map((root) => `${root}/**/*.heavy.test.ts`),
+          exclude: excluded,
+          fileParallelism: false,
+          testTimeout: 180_000,
+          hookTimeout: 120_000,
+        },
+      },
+    ],
+  },
+});
