@@ -1,0 +1,110 @@
+import { type ControlAction, ItemStatus } from '@orderflow/contracts';
+import { displayStatus, isObject, summarizeBatch } from '../batch-summary';
+import { type CommandContext, idSegment, stringOption } from '../command-context';
+import { summarizeItem } from '../item-summary';
+import { parseChoice, parsePositiveInt } from '../parse-args';
+import { formatFields } from '../table';
+
+const ACTION_DONE: Record<ControlAction, string> = {
+  start: 'Started',
+  pause: 'Paused',
+  resume: 'Resumed',
+  cancel: 'Cancellation requested for',
+};
+
+/** Sends a control action and returns the response body. */
+export function sendControl(
+  context: CommandContext,
+  batchId: string,
+  action: ControlAction,
+): Promise<unknown> {
+  return context.api.requestJson(`/${idSegment(batchId)}/control`, {
+    method: 'POST',
+    json: { action },
+  });
+}
+
+/** `start|pause|resume|cancel ID`: sends the control action named by the command. */
+export async function controlCommand(context: CommandContext): Promise<void> {
+  const batchId = context.args[0]!;
+  const action = context.command as ControlAction;
+  const body = await sendControl(context, batchId, action);
+  if (context.json) return context.out.json(body ?? {});
+  context.out.line(describeControlResult(action, batchId, body, context));
+}
+
+/** Describes a control response, with the batch status when the response carries one. */
+export function describeControlResult(
+  action: ControlAction,
+  batchId: string,
+  body: unknown,
+  context: CommandContext,
+): string {
+  const sentence = `${ACTION_DONE[action]} batch ${batchId}`;
+  if (!isObject(body) || typeof body.status !== 'string') return `${sentence}.`;
+  const status = displayStatus(summarizeBatch(body));
+  return `${sentence}; status ${context.out.status(status)}.`;
+}
+
+/** Fields under which a retry response may report how many items went back to work. */
+const REQUEUED_KEYS = ['requeued_count', 'requeued', 'retried_count', 'retried', 'count'];
+
+/** `retry ID [--limit N]`: puts failed items back to work. */
+export async function retryCommand(context: CommandContext): Promise<void> {
+  const batchId = context.args[0]!;
+  const limitValue = stringOption(context, 'limit');
+  const limit =
+    limitValue === undefined ? undefined : parsePositiveInt(limitValue, 'limit', context.command);
+
+  const body = await context.api.requestJson(`/${idSegment(batchId)}/retry`, {
+    method: 'POST',
+    query: { limit },
+  });
+  if (context.json) return context.out.json(body ?? {});
+
+  const requeued = isObject(body)
+    ? REQUEUED_KEYS.map((key) => body[key]).find((value) => typeof value === 'number')
+    : undefined;
+  context.out.line(
+    requeued === undefined
+      ? `Retry requested for the failed items of batch ${batchId}.`
+      : `Put ${requeued} failed ${requeued === 1 ? 'item' : 'items'} of batch ${batchId} back to work.`,
+  );
+}
+
+/** `set-item ITEM_ID --status S ...`: records an item's result by hand. */
+export async function setItemCommand(context: CommandContext): Promise<void> {
+  const itemId = context.args[0]!;
+  const status = parseChoice(
+    stringOption(context, 'status')!,
+    'status',
+    Object.values(ItemStatus),
+    context.command,
+  );
+  const body: Record<string, string> = { status };
+  const fields = [
+    ['order-number', 'order_number'],
+    ['final-order-url', 'final_order_url'],
+    ['failure-reason', 'failure_reason'],
+  ] as const;
+  for (const [option, field] of fields) {
+    const value = stringOption(context, option);
+    if (value !== undefined) body[field] = value;
+  }
+
+  const item = await context.api.requestJson(`/items/${idSegment(itemId)}`, {
+    method: 'PUT',
+    json: body,
+  });
+  if (context.json) return context.out.json(item ?? {});
+
+  const summary = summarizeItem(item);
+  const lines: [string, string][] = [
+    ['Item', summary.id || itemId],
+    ['Status', context.out.status(summary.status === 'unknown' ? status : summary.status)],
+  ];
+  if (summary.orderNumber) lines.push(['Order number', summary.orderNumber]);
+  if (summary.finalOrderUrl) lines.push(['Final order URL', summary.finalOrderUrl]);
+  if (summary.failureReason) lines.push(['Failure reason', summary.failureReason]);
+  for (const line of formatFields(lines)) context.out.line(line);
+}

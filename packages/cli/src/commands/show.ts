@@ -1,0 +1,89 @@
+import { BatchStatus, ItemStatus } from '@orderflow/contracts';
+import { isObject } from '../batch-summary';
+import { type CommandContext, flagOption, idSegment, stringOption } from '../command-context';
+import { readPage } from '../paging';
+import { parseChoice, parsePositiveInt } from '../parse-args';
+import { renderBatchFields, renderBatchTable, renderItemTable } from '../render';
+
+/** Items requested per page when the CLI reads every item of a batch. */
+export const ITEMS_PAGE_SIZE = 1_000;
+
+/** Reads every item of a batch, optionally of one status, page by page. */
+export async function fetchAllItems(
+  context: CommandContext,
+  batchId: string,
+  status?: string,
+): Promise<unknown[]> {
+  const items: unknown[] = [];
+  for (;;) {
+    const body = await context.api.requestJson(`/${idSegment(batchId)}/items`, {
+      query: { status, skip: items.length, limit: ITEMS_PAGE_SIZE },
+    });
+    const page = readPage(body);
+    items.push(...page.rows);
+
+    const reachedTotal = page.total !== undefined && items.length >= page.total;
+    if (page.rows.length < ITEMS_PAGE_SIZE || reachedTotal) return items;
+  }
+}
+
+/** `status ID [--failed]`: one batch with its counts and first items, or its failed items. */
+export async function statusCommand(context: CommandContext): Promise<void> {
+  const batchId = context.args[0]!;
+  const { out } = context;
+
+  if (flagOption(context, 'failed')) {
+    const failed = await fetchAllItems(context, batchId, ItemStatus.Failed);
+    if (context.json) return out.json(failed);
+    if (failed.length === 0) return out.line(`Batch ${batchId} has no failed items.`);
+    for (const line of renderItemTable(failed, out, 'failures')) out.line(line);
+    return;
+  }
+
+  const batch = await context.api.requestJson(`/${idSegment(batchId)}`);
+  if (context.json) return out.json(batch);
+  for (const line of renderBatchFields(batch, out)) out.line(line);
+
+  const items = isObject(batch) && Array.isArray(batch.items) ? batch.items : [];
+  if (items.length === 0) return;
+  out.line();
+  for (const line of renderItemTable(items, out)) out.line(line);
+  const total = isObject(batch) && typeof batch.total_items === 'number' ? batch.total_items : 0;
+  if (total > items.length) {
+    out.line();
+    out.line(`First ${items.length} of ${total} items. All of them: orderflow items ${batchId}`);
+  }
+}
+
+/** `list [--status S] [--limit N]`: batches as a table. */
+export async function listCommand(context: CommandContext): Promise<void> {
+  const statusValue = stringOption(context, 'status');
+  const limitValue = stringOption(context, 'limit');
+  const status =
+    statusValue === undefined
+      ? undefined
+      : parseChoice(statusValue, 'status', Object.values(BatchStatus), context.command);
+  const limit =
+    limitValue === undefined ? undefined : parsePositiveInt(limitValue, 'limit', context.command);
+
+  const body = await context.api.requestJson('/', { query: { status, limit } });
+  if (context.json) return context.out.json(body);
+
+  const { rows } = readPage(body);
+  if (rows.length === 0) return context.out.line('No batches.');
+  for (const line of renderBatchTable(rows, context.out)) context.out.line(line);
+}
+
+/** `items ID [--status S]`: every item of a batch, or those of one status, as a table. */
+export async function itemsCommand(context: CommandContext): Promise<void> {
+  const statusValue = stringOption(context, 'status');
+  const status =
+    statusValue === undefined
+      ? undefined
+      : parseChoice(statusValue, 'status', Object.values(ItemStatus), context.command);
+
+  const items = await fetchAllItems(context, context.args[0]!, status);
+  if (context.json) return context.out.json(items);
+  if (items.length === 0) return context.out.line('No items.');
+  for (const line of renderItemTable(items, context.out)) context.out.line(line);
+}

@@ -1,0 +1,201 @@
+import { openAsBlob } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { basename, extname } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { isObject, summarizeBatch } from '../batch-summary';
+import { type CommandContext, flagOption, resolveUserPath, stringOption } from '../command-context';
+import { ApiError, FileError, UsageError } from '../errors';
+import { parsePositiveInt } from '../parse-args';
+import { describeControlResult, sendControl } from './control';
+import { watchBatch } from './watch';
+
+/** Media type of each file type that `submit` uploads as a multipart form. */
+const UPLOAD_TYPES: Record<string, string> = {
+  '.xlsx': 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+  '.xlsm': 'application/vnd.ms-excel.sheet.macroEnabled.12',
+  '.csv': 'text/csv',
+};
+
+/** Wait between two polls of a batch whose import the gateway accepted but has not finished. */
+const IMPORT_POLL_INTERVAL_MS = 1_000;
+/** Longest wait for an accepted import to finish. */
+const IMPORT_POLL_TIMEOUT_MS = 10 * 60_000;
+
+/** Options of the create request, named as the REST interface names them. */
+interface CreateOptions {
+  name?: string;
+  description?: string;
+  skip_invalid?: boolean;
+  allow_duplicates?: boolean;
+  max_concurrency?: number;
+}
+
+/** `submit FILE ...`: creates a batch, then optionally starts and watches it. */
+export async function submitCommand(context: CommandContext): Promise<void> {
+  const file = context.args[0]!;
+  const extension = extname(file).toLowerCase();
+  if (extension !== '.json' && !UPLOAD_TYPES[extension]) {
+    throw new UsageError(
+      `unsupported file type '${extension || file}': expected .xlsx, .xlsm, .csv or .json`,
+      context.command,
+    );
+  }
+  const options = readCreateOptions(context);
+  const path = resolveUserPath(context, file);
+  const idempotencyKey = stringOption(context, 'idempotency-key');
+  const headers: Record<string, string> = idempotencyKey
+    ? { 'idempotency-key': idempotencyKey }
+    : {};
+
+  const response =
+    extension === '.json'
+      ? await context.api.request('/', {
+          method: 'POST',
+          json: await readJsonRequest(path, options),
+          headers,
+        })
+      : await context.api.request('/upload', {
+          method: 'POST',
+          form: await buildUploadForm(path, extension, options),
+          headers,
+        });
+  const batch = await readCreatedBatch(context, response);
+  const batchId = summarizeBatch(batch).id;
+  printCreated(context, batch);
+
+  if (flagOption(context, 'start')) {
+    const started = await sendControl(context, batchId, 'start');
+    if (context.json) context.out.jsonLine(started ?? {});
+    else context.out.line(describeControlResult('start', batchId, started, context));
+  }
+  if (flagOption(context, 'watch')) await watchBatch(context, batchId);
+}
+
+function readCreateOptions(context: CommandContext): CreateOptions {
+  const options: CreateOptions = {};
+  const name = stringOption(context, 'name');
+  const description = stringOption(context, 'description');
+  const maxConcurrency = stringOption(context, 'max-concurrency');
+  if (name !== undefined) options.name = name;
+  if (description !== undefined) options.description = description;
+  if (flagOption(context, 'skip-invalid')) options.skip_invalid = true;
+  if (flagOption(context, 'allow-duplicates')) options.allow_duplicates = true;
+  if (maxConcurrency !== undefined) {
+    options.max_concurrency = parsePositiveInt(maxConcurrency, 'max-concurrency', context.command);
+  }
+  return options;
+}
+
+/** Name of a batch when neither the file nor `--name` gives one: the file name. */
+function defaultName(path: string): string {
+  return basename(path, extname(path));
+}
+
+/**
+ * Reads a JSON file holding `{ name, description, task_items }`, or only the array of items, and
+ * applies the command-line options over it.
+ */
+async function readJsonRequest(path: string, options: CreateOptions): Promise<unknown> {
+  const text = await readFile(path, 'utf8').catch((error: NodeJS.ErrnoException) => {
+    throw new FileError(path, `cannot read ${path}: ${error.message}`, { cause: error });
+  });
+  let content: unknown;
+  try {
+    content = JSON.parse(text);
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new FileError(path, `${path} is not valid JSON: ${reason}`, { cause: error });
+  }
+
+  const request = Array.isArray(content) ? { task_items: content } : content;
+  if (!isObject(request) || !Array.isArray(request.task_items)) {
+    throw new FileError(
+      path,
+      `${path} must hold an object with a task_items array, or an array of items`,
+    );
+  }
+  const name = typeof request.name === 'string' ? request.name : defaultName(path);
+  return { ...request, name, ...options };
+}
+
+async function buildUploadForm(
+  path: string,
+  extension: string,
+  options: CreateOptions,
+): Promise<FormData> {
+  // openAsBlob reads the file as the request is sent, so large workbooks are not buffered.
+  const file = await openAsBlob(path, { type: UPLOAD_TYPES[extension]! }).catch(
+    (error: NodeJS.ErrnoException) => {
+      throw new FileError(path, `cannot read ${path}: ${error.message}`, { cause: error });
+    },
+  );
+  const form = new FormData();
+  form.set('name', options.name ?? defaultName(path));
+  for (const [field, value] of Object.entries(options)) {
+    if (field !== 'name' && value !== undefined) form.set(field, String(value));
+  }
+  form.set('file', file, basename(path));
+  return form;
+}
+
+/**
+ * Returns the created batch. When the gateway answers 202 because the import is still running,
+ * polls the `Location` it names until the batch exists or the import is rejected.
+ */
+async function readCreatedBatch(context: CommandContext, response: Response): Promise<unknown> {
+  const location = response.headers.get('location');
+  if (response.status !== 202 || !location) return parseBody(response);
+
+  const url = new URL(location, response.url).toString();
+  if (!context.json) context.out.message(`Import accepted; waiting for ${url}`);
+  const deadline = Date.now() + IMPORT_POLL_TIMEOUT_MS;
+  for (;;) {
+    await sleep(IMPORT_POLL_INTERVAL_MS);
+    try {
+      const polled = await context.api.requestUrl(url);
+      if (polled.status !== 202) return parseBody(polled);
+    } catch (error) {
+      // Until the importer has finished, the batch may not exist in the read model yet.
+      if (!(error instanceof ApiError && error.status === 404)) throw error;
+    }
+    if (Date.now() > deadline) {
+      throw new ApiError(
+        202,
+        'IMPORT_STILL_RUNNING',
+        `the import was not finished after ${IMPORT_POLL_TIMEOUT_MS / 1000} s; poll ${url} later`,
+      );
+    }
+  }
+}
+
+async function parseBody(response: Response): Promise<unknown> {
+  const text = await response.text();
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new ApiError(
+      response.status,
+      'INVALID_RESPONSE',
+      `the response is not JSON: ${text.slice(0, 300)}`,
+    );
+  }
+}
+
+function printCreated(context: CommandContext, batch: unknown): void {
+  if (context.json) {
+    const watching = flagOption(context, 'watch') || flagOption(context, 'start');
+    if (watching) context.out.jsonLine(batch);
+    else context.out.json(batch);
+    return;
+  }
+  const summary = summarizeBatch(batch);
+  context.out.line(
+    `Created batch ${summary.id} "${summary.name}" with ${summary.totalItems} ${summary.totalItems === 1 ? 'item' : 'items'}.`,
+  );
+  const skipped = isObject(batch) ? batch.skipped_rows : undefined;
+  if (Array.isArray(skipped) && skipped.length > 0) {
+    context.out.line(`Skipped ${skipped.length} invalid ${skipped.length === 1 ? 'row' : 'rows'}.`);
+  }
+  if (!flagOption(context, 'start'))
+    context.out.line(`Start it with: orderflow start ${summary.id}`);
+}

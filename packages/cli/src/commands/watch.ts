@@ -1,0 +1,199 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { toNetworkError } from '../api-client';
+import {
+  type BatchSummary,
+  displayStatus,
+  isFinishedStatus,
+  isObject,
+  summarizeBatch,
+} from '../batch-summary';
+import { type CommandContext, idSegment } from '../command-context';
+import { ApiError, NetworkError } from '../errors';
+import { ProgressDisplay } from '../progress-display';
+import { type EventStreamAction, readEventStream, type ServerSentEvent, SseParser } from '../sse';
+
+/** Wait before reconnecting when the server sent no `retry` field. */
+export const DEFAULT_RECONNECT_DELAY_MS = 1_000;
+/** Longest wait between reconnection attempts. */
+export const MAX_RECONNECT_DELAY_MS = 15_000;
+/** Connections in a row that may fail or end without an event before `watch` gives up. */
+export const MAX_FAILED_CONNECTIONS = 8;
+/** Wait after an event without batch counts before reading the batch, to merge bursts. */
+const REFRESH_DELAY_MS = 250;
+
+/** HTTP statuses after which reconnecting may help. */
+const TRANSIENT_HTTP_STATUSES = new Set([502, 503, 504]);
+
+const FINISHED_EVENT = 'batch.finished';
+
+/** `watch ID`: live progress until the batch is finished. */
+export async function watchCommand(context: CommandContext): Promise<void> {
+  await watchBatch(context, context.args[0]!);
+}
+
+/**
+ * Follows the event stream of a batch until the batch is finished, reconnecting with
+ * `Last-Event-ID` after a dropped connection, and returns the final state. Shows a progress
+ * bar, or with `--json` prints each event as one line of JSON.
+ */
+export async function watchBatch(context: CommandContext, batchId: string): Promise<BatchSummary> {
+  const watch = new BatchWatch(context, batchId);
+  return watch.run();
+}
+
+class BatchWatch {
+  private summary!: BatchSummary;
+  private finished = false;
+  private readonly parser = new SseParser();
+  private readonly display: ProgressDisplay | undefined;
+  private refreshTimer: NodeJS.Timeout | undefined;
+  private refreshing: Promise<void> | undefined;
+  private refreshSequence = 0;
+
+  constructor(
+    private readonly context: CommandContext,
+    private readonly batchId: string,
+  ) {
+    this.display = context.json ? undefined : new ProgressDisplay(context.out);
+  }
+
+  async run(): Promise<BatchSummary> {
+    await this.refresh();
+    let failedConnections = 0;
+    let lastError: unknown;
+    try {
+      while (!this.finished) {
+        const receivedEvents = await this.streamOnce().catch((error: unknown) => {
+          if (!isTransient(error)) throw error;
+          lastError = error;
+          return false;
+        });
+        if (this.finished) break;
+
+        failedConnections = receivedEvents ? 0 : failedConnections + 1;
+        if (failedConnections > MAX_FAILED_CONNECTIONS) {
+          throw lastError ?? this.streamClosedError(failedConnections);
+        }
+        await sleep(this.reconnectDelayMs(failedConnections));
+        // Events that happened while disconnected may not be replayed, so read the state again.
+        await this.refresh();
+      }
+    } catch (error) {
+      this.display?.interrupt();
+      throw error;
+    } finally {
+      clearTimeout(this.refreshTimer);
+    }
+
+    await this.refreshing;
+    this.display?.finish(this.summary);
+    if (!this.context.json) this.printOutcome();
+    return this.summary;
+  }
+
+  private streamClosedError(failedConnections: number): NetworkError {
+    return new NetworkError(
+      this.context.api.url(`/${idSegment(this.batchId)}/events`),
+      `the event stream of batch ${this.batchId} closed ${failedConnections} times in a row ` +
+        'without an event',
+    );
+  }
+
+  /** Reads one connection of the event stream; tells whether any event arrived on it. */
+  private async streamOnce(): Promise<boolean> {
+    const headers: Record<string, string> = { accept: 'text/event-stream' };
+    if (this.parser.lastEventId !== '') headers['last-event-id'] = this.parser.lastEventId;
+    const path = `/${idSegment(this.batchId)}/events`;
+    const response = await this.context.api.request(path, { headers, stream: true });
+    if (!response.body) return false;
+
+    let received = false;
+    try {
+      await readEventStream(response.body, this.parser, (event) => {
+        received = true;
+        return this.handleEvent(event);
+      });
+    } catch (error) {
+      if (error instanceof ApiError) throw error;
+      throw toNetworkError(response.url, error);
+    }
+    return received;
+  }
+
+  private async handleEvent(event: ServerSentEvent): Promise<EventStreamAction> {
+    const data = parseJson(event.data);
+    if (this.context.json) {
+      this.context.out.jsonLine({ id: event.lastEventId, event: event.event, data });
+    }
+
+    const type =
+      event.event === 'message' && isObject(data) && typeof data.type === 'string'
+        ? data.type
+        : event.event;
+    const snapshot = isObject(data) && isObject(data.batch) ? data.batch : undefined;
+    if (type === FINISHED_EVENT) {
+      await this.refresh();
+      this.finished = true;
+      return 'stop';
+    }
+    if (snapshot) {
+      this.show(summarizeBatch(snapshot));
+      return this.finished ? 'stop' : undefined;
+    }
+    this.scheduleRefresh();
+    return undefined;
+  }
+
+  private show(summary: BatchSummary): void {
+    this.summary = summary;
+    if (isFinishedStatus(summary.status)) this.finished = true;
+    this.display?.update(summary);
+  }
+
+  private async refresh(): Promise<void> {
+    const sequence = ++this.refreshSequence;
+    const batch = await this.context.api.requestJson(`/${idSegment(this.batchId)}`);
+    // A slower earlier read must not replace the state that a later read showed.
+    if (sequence === this.refreshSequence) this.show(summarizeBatch(batch));
+  }
+
+  /** Reads the batch once a burst of events without counts is over. */
+  private scheduleRefresh(): void {
+    if (this.refreshTimer) return;
+    this.refreshTimer = setTimeout(() => {
+      this.refreshTimer = undefined;
+      // A failed read here is not fatal: the next event or reconnection reads again.
+      this.refreshing = this.refresh().catch(() => undefined);
+    }, REFRESH_DELAY_MS);
+  }
+
+  private reconnectDelayMs(failedConnections: number): number {
+    const base = this.parser.retryMs ?? DEFAULT_RECONNECT_DELAY_MS;
+    const factor = 2 ** Math.max(0, failedConnections - 1);
+    return Math.min(MAX_RECONNECT_DELAY_MS, base * factor);
+  }
+
+  private printOutcome(): void {
+    const { out } = this.context;
+    const summary = this.summary;
+    const { success, failed, skipped } = summary.counts;
+    out.line(
+      `Batch ${this.batchId} ${out.status(displayStatus(summary))}: ` +
+        `success ${success}, failed ${failed}, skipped ${skipped}.`,
+    );
+    if (failed > 0) out.line(`Failed items: orderflow status ${this.batchId} --failed`);
+  }
+}
+
+function isTransient(error: unknown): boolean {
+  if (error instanceof NetworkError) return true;
+  return error instanceof ApiError && TRANSIENT_HTTP_STATUSES.has(error.status);
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
