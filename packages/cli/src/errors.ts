@@ -64,3 +64,19 @@ export class FileError extends Error {
     super(message, options);
   }
 }
+
+const FILE_ERROR_REASONS: Record<string, string> = {
+  ENOENT: 'no such file',
+  EACCES: 'permission denied',
+  EISDIR: 'is a directory',
+  ENOTDIR: 'a parent is not a directory',
+  ENOSPC: 'no space left on the device',
+};
+
+/** Wraps a failed file operation as a {@link FileError} whose message names the path once. */
+export function toFileError(path: string, action: 'read' | 'write', error: unknown): FileError {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  const reason =
+    (code && FILE_ERROR_REASONS[code]) ?? (error instanceof Error ? error.message : String(error));
+  return new FileError(path, `cannot ${action} ${path}: ${reason}`, { cause: error });
+}

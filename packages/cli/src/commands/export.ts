@@ -5,7 +5,7 @@ import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
 import { toNetworkError } from '../api-client';
 import { type CommandContext, idSegment, resolveUserPath, stringOption } from '../command-context';
-import { FileError } from '../errors';
+import { toFileError } from '../errors';
 import type { TextSink } from '../output';
 import { parseChoice } from '../parse-args';
 
@@ -60,9 +60,7 @@ async function writeAtomically(body: Readable, path: string, url: string): Promi
     await rename(partialPath, path);
   } catch (error) {
     await rm(partialPath, { force: true });
-    if (isFileSystemError(error)) {
-      throw new FileError(path, `cannot write ${path}: ${error.message}`, { cause: error });
-    }
+    if (isFileSystemError(error)) throw toFileError(path, 'write', error);
     throw toNetworkError(url, error);
   }
   return (await stat(path)).size;

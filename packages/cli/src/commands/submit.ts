@@ -4,7 +4,7 @@ import { basename, extname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { isObject, summarizeBatch } from '../batch-summary';
 import { type CommandContext, flagOption, resolveUserPath, stringOption } from '../command-context';
-import { ApiError, FileError, UsageError } from '../errors';
+import { ApiError, FileError, toFileError, UsageError } from '../errors';
 import { parsePositiveInt } from '../parse-args';
 import { describeControlResult, sendControl } from './control';
 import { watchBatch } from './watch';
@@ -96,8 +96,8 @@ function defaultName(path: string): string {
  * applies the command-line options over it.
  */
 async function readJsonRequest(path: string, options: CreateOptions): Promise<unknown> {
-  const text = await readFile(path, 'utf8').catch((error: NodeJS.ErrnoException) => {
-    throw new FileError(path, `cannot read ${path}: ${error.message}`, { cause: error });
+  const text = await readFile(path, 'utf8').catch((error: unknown) => {
+    throw toFileError(path, 'read', error);
   });
   let content: unknown;
   try {
@@ -125,8 +125,8 @@ async function buildUploadForm(
 ): Promise<FormData> {
   // openAsBlob reads the file as the request is sent, so large workbooks are not buffered.
   const file = await openAsBlob(path, { type: UPLOAD_TYPES[extension]! }).catch(
-    (error: NodeJS.ErrnoException) => {
-      throw new FileError(path, `cannot read ${path}: ${error.message}`, { cause: error });
+    (error: unknown) => {
+      throw toFileError(path, 'read', error);
     },
   );
   const form = new FormData();
