@@ -43,6 +43,15 @@ export class ApiClient {
     return url.toString();
   }
 
+  /**
+   * Resolves a link of a response on the gateway. A path such as `/api/v1/batch-tasks/items/...`
+   * keeps the path prefix of the API address, as a proxy in front of the gateway needs.
+   */
+  absoluteUrl(link: string): string {
+    if (link.startsWith('/')) return `${this.connection.apiUrl}${link}`;
+    return new URL(link, `${this.connection.apiUrl}/`).toString();
+  }
+
   /** Sends a request to a path below the REST base path; the response status is 2xx. */
   request(path: string, options: RequestOptions = {}): Promise<Response> {
     return this.send(this.url(path, options.query), options);

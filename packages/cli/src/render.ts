@@ -58,11 +58,17 @@ export function renderBatchTable(batches: readonly unknown[], out: Output): stri
   return formatTable(columns, batches.map(summarizeBatch));
 }
 
+/** Turns a link of a response, which may be a path on the gateway, into an absolute URL. */
+export interface LinkResolver {
+  absoluteUrl(link: string): string;
+}
+
 /** Formats items as a table: the result columns, or the failure columns with `failures`. */
 export function renderItemTable(
   items: readonly unknown[],
   out: Output,
-  view: 'results' | 'failures' = 'results',
+  view: 'results' | 'failures',
+  links: LinkResolver,
 ): string[] {
   const leading: Column<ItemSummary>[] = [
     { header: 'ROW', value: (item) => item.row, align: 'right' },
@@ -81,7 +87,10 @@ export function renderItemTable(
     { header: 'CODE', value: (item) => item.errorCode },
     { header: 'ORDER URL', value: (item) => item.orderUrl },
     { header: 'REASON', value: (item) => item.failureReason },
-    { header: 'SCREENSHOT', value: (item) => item.screenshotUrl },
+    {
+      header: 'SCREENSHOT',
+      value: (item) => item.screenshotUrl && links.absoluteUrl(item.screenshotUrl),
+    },
   ];
   const columns = [...leading, ...(view === 'results' ? results : failures)];
   return formatTable(columns, items.map(summarizeItem));

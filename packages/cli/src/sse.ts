@@ -96,21 +96,33 @@ export class SseParser {
 /** What the callback of {@link readEventStream} returns: `stop` to close the stream early. */
 export type EventStreamAction = 'stop' | undefined;
 
+/** An event stream that sent no bytes, not even a comment, for longer than allowed. */
+export class EventStreamIdleError extends Error {
+  override readonly name = 'EventStreamIdleError';
+
+  constructor(readonly idleTimeoutMs: number) {
+    super(`the event stream sent nothing for ${idleTimeoutMs} ms`);
+  }
+}
+
 /**
  * Reads a `text/event-stream` body and calls `onEvent` for each event, until the server closes
  * the stream or `onEvent` returns `stop`, which cancels the body and so closes the connection.
- * Rejects when the connection fails. An event that no blank line completed before the stream
- * ended is dropped, as the standard requires.
+ * Rejects when the connection fails, or with an {@link EventStreamIdleError} when no bytes
+ * arrive for `idleTimeoutMs`, which catches a connection that died without being closed. An
+ * event that no blank line completed before the stream ended is dropped, as the standard
+ * requires.
  */
 export async function readEventStream(
   body: ReadableStream<Uint8Array>,
   parser: SseParser,
   onEvent: (event: ServerSentEvent) => EventStreamAction | Promise<EventStreamAction>,
+  idleTimeoutMs?: number,
 ): Promise<void> {
   const decoder = new TextDecoder('utf-8');
   const reader = body.getReader();
   for (;;) {
-    const { done, value } = await reader.read();
+    const { done, value } = await readChunk(reader, idleTimeoutMs);
     if (done) return;
     for (const event of parser.push(decoder.decode(value, { stream: true }))) {
       if ((await onEvent(event)) === 'stop') {
@@ -118,5 +130,25 @@ export async function readEventStream(
         return;
       }
     }
+  }
+}
+
+async function readChunk(
+  reader: ReadableStreamDefaultReader<Uint8Array>,
+  idleTimeoutMs: number | undefined,
+): ReturnType<ReadableStreamDefaultReader<Uint8Array>['read']> {
+  if (idleTimeoutMs === undefined) return reader.read();
+
+  let timer: NodeJS.Timeout | undefined;
+  const idle = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new EventStreamIdleError(idleTimeoutMs)), idleTimeoutMs);
+  });
+  try {
+    return await Promise.race([reader.read(), idle]);
+  } catch (error) {
+    if (error instanceof EventStreamIdleError) await reader.cancel().catch(() => undefined);
+    throw error;
+  } finally {
+    clearTimeout(timer);
   }
 }

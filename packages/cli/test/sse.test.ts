@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { readEventStream, type ServerSentEvent, SseParser } from '../src/sse';
+import { EventStreamIdleError, readEventStream, type ServerSentEvent, SseParser } from '../src/sse';
 
 function parseAll(chunks: string[]): { events: ServerSentEvent[]; parser: SseParser } {
   const parser = new SseParser();
@@ -150,5 +150,19 @@ describe('readEventStream', () => {
     });
 
     expect(seen).toEqual(['1']);
+  });
+
+  it('rejects a stream that stays silent', async () => {
+    let cancelled = false;
+    const silent = new ReadableStream<Uint8Array>({
+      cancel() {
+        cancelled = true;
+      },
+    });
+
+    const reading = readEventStream(silent, new SseParser(), () => undefined, 50);
+
+    await expect(reading).rejects.toBeInstanceOf(EventStreamIdleError);
+    expect(cancelled).toBe(true);
   });
 });

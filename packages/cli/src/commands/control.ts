@@ -12,6 +12,9 @@ const ACTION_DONE: Record<ControlAction, string> = {
   cancel: 'Cancellation requested for',
 };
 
+/** Status of a 202 body: the gateway sent the command but has no outcome yet. */
+const ACCEPTED_STATUS = 'accepted';
+
 /** Sends a control action and returns the response body. */
 export function sendControl(
   context: CommandContext,
@@ -40,14 +43,14 @@ export function describeControlResult(
   body: unknown,
   context: CommandContext,
 ): string {
+  if (isObject(body) && body.status === ACCEPTED_STATUS) {
+    return `Sent ${action} to batch ${batchId}; the scheduler has not confirmed it yet.`;
+  }
   const sentence = `${ACTION_DONE[action]} batch ${batchId}`;
   if (!isObject(body) || typeof body.status !== 'string') return `${sentence}.`;
   const status = displayStatus(summarizeBatch(body));
   return `${sentence}; status ${context.out.status(status)}.`;
 }
-
-/** Fields under which a retry response may report how many items went back to work. */
-const REQUEUED_KEYS = ['requeued_count', 'requeued', 'retried_count', 'retried', 'count'];
 
 /** `retry ID [--limit N]`: puts failed items back to work. */
 export async function retryCommand(context: CommandContext): Promise<void> {
@@ -62,9 +65,12 @@ export async function retryCommand(context: CommandContext): Promise<void> {
   });
   if (context.json) return context.out.json(body ?? {});
 
-  const requeued = isObject(body)
-    ? REQUEUED_KEYS.map((key) => body[key]).find((value) => typeof value === 'number')
-    : undefined;
+  if (isObject(body) && body.status === ACCEPTED_STATUS) {
+    context.out.line(`Sent retry to batch ${batchId}; the scheduler has not confirmed it yet.`);
+    return;
+  }
+  const requeued =
+    isObject(body) && typeof body.requeued_count === 'number' ? body.requeued_count : undefined;
   context.out.line(
     requeued === undefined
       ? `Retry requested for the failed items of batch ${batchId}.`
@@ -97,6 +103,10 @@ export async function setItemCommand(context: CommandContext): Promise<void> {
     json: body,
   });
   if (context.json) return context.out.json(item ?? {});
+  if (isObject(item) && item.status === ACCEPTED_STATUS) {
+    context.out.line(`Sent the update of item ${itemId}; it is not visible in reads yet.`);
+    return;
+  }
 
   const summary = summarizeItem(item);
   const lines: [string, string][] = [

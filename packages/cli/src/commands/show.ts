@@ -22,8 +22,11 @@ export async function fetchAllItems(
     const page = readPage(body);
     items.push(...page.rows);
 
-    const reachedTotal = page.total !== undefined && items.length >= page.total;
-    if (page.rows.length < ITEMS_PAGE_SIZE || reachedTotal) return items;
+    const reachedEnd =
+      page.hasMore === false ||
+      (page.total !== undefined && items.length >= page.total) ||
+      page.rows.length < ITEMS_PAGE_SIZE;
+    if (reachedEnd || page.rows.length === 0) return items;
   }
 }
 
@@ -36,7 +39,7 @@ export async function statusCommand(context: CommandContext): Promise<void> {
     const failed = await fetchAllItems(context, batchId, ItemStatus.Failed);
     if (context.json) return out.json(failed);
     if (failed.length === 0) return out.line(`Batch ${batchId} has no failed items.`);
-    for (const line of renderItemTable(failed, out, 'failures')) out.line(line);
+    for (const line of renderItemTable(failed, out, 'failures', context.api)) out.line(line);
     return;
   }
 
@@ -44,14 +47,19 @@ export async function statusCommand(context: CommandContext): Promise<void> {
   if (context.json) return out.json(batch);
   for (const line of renderBatchFields(batch, out)) out.line(line);
 
-  const items = isObject(batch) && Array.isArray(batch.items) ? batch.items : [];
-  if (items.length === 0) return;
+  // The detail carries the first page of items; `items ID` pages through all of them.
+  const firstPage = readPage(
+    isObject(batch) ? { items: batch.task_items, page: batch.task_items_page } : {},
+  );
+  if (firstPage.rows.length === 0) return;
   out.line();
-  for (const line of renderItemTable(items, out)) out.line(line);
-  const total = isObject(batch) && typeof batch.total_items === 'number' ? batch.total_items : 0;
-  if (total > items.length) {
+  for (const line of renderItemTable(firstPage.rows, out, 'results', context.api)) out.line(line);
+  if (firstPage.hasMore === true || (firstPage.total ?? 0) > firstPage.rows.length) {
     out.line();
-    out.line(`First ${items.length} of ${total} items. All of them: orderflow items ${batchId}`);
+    out.line(
+      `First ${firstPage.rows.length} of ${firstPage.total ?? 'more'} items; ` +
+        `list all with: orderflow items ${batchId}`,
+    );
   }
 }
 
@@ -85,5 +93,7 @@ export async function itemsCommand(context: CommandContext): Promise<void> {
   const items = await fetchAllItems(context, context.args[0]!, status);
   if (context.json) return context.out.json(items);
   if (items.length === 0) return context.out.line('No items.');
-  for (const line of renderItemTable(items, context.out)) context.out.line(line);
+  for (const line of renderItemTable(items, context.out, 'results', context.api)) {
+    context.out.line(line);
+  }
 }

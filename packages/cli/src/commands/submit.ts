@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { openAsBlob } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { basename, extname } from 'node:path';
@@ -42,24 +43,11 @@ export async function submitCommand(context: CommandContext): Promise<void> {
   }
   const options = readCreateOptions(context);
   const path = resolveUserPath(context, file);
-  const idempotencyKey = stringOption(context, 'idempotency-key');
-  const headers: Record<string, string> = idempotencyKey
-    ? { 'idempotency-key': idempotencyKey }
-    : {};
 
-  const response =
+  const batch =
     extension === '.json'
-      ? await context.api.request('/', {
-          method: 'POST',
-          json: await readJsonRequest(path, options),
-          headers,
-        })
-      : await context.api.request('/upload', {
-          method: 'POST',
-          form: await buildUploadForm(path, extension, options),
-          headers,
-        });
-  const batch = await readCreatedBatch(context, response);
+      ? await createFromJson(context, await readJsonRequest(path, options))
+      : await createFromUpload(context, await buildUploadForm(path, extension, options));
   const batchId = summarizeBatch(batch).id;
   printCreated(context, batch);
 
@@ -69,6 +57,81 @@ export async function submitCommand(context: CommandContext): Promise<void> {
     else context.out.line(describeControlResult('start', batchId, started, context));
   }
   if (flagOption(context, 'watch')) await watchBatch(context, batchId);
+}
+
+/**
+ * Sends `POST /` with an Idempotency-Key (the user's, or a new random one), so that the request
+ * can be sent again safely: when the gateway answers 202 because the import is still running,
+ * the repeated request waits for the same import and returns its outcome, a rejection included.
+ */
+async function createFromJson(context: CommandContext, body: unknown): Promise<unknown> {
+  const key = stringOption(context, 'idempotency-key') ?? `cli-${randomUUID()}`;
+  const deadline = Date.now() + IMPORT_POLL_TIMEOUT_MS;
+  let announced = false;
+  for (;;) {
+    const response = await context.api.request('/', {
+      method: 'POST',
+      json: body,
+      headers: { 'idempotency-key': key },
+    });
+    if (response.status !== 202) return parseBody(response);
+
+    await response.body?.cancel();
+    if (!announced) announceRunningImport(context);
+    announced = true;
+    await waitForImport(deadline);
+  }
+}
+
+/**
+ * Sends `POST /upload`. When the gateway answers 202, polls the batch at the `Location` it
+ * names, because sending the file again would store it again.
+ *
+ * NOTE: the gateway reports a rejected import only in the response to the create request, so a
+ * file rejected after a 202 shows here as a batch that never appears until the poll deadline.
+ */
+async function createFromUpload(context: CommandContext, form: FormData): Promise<unknown> {
+  const key = stringOption(context, 'idempotency-key');
+  const response = await context.api.request('/upload', {
+    method: 'POST',
+    form,
+    headers: key ? { 'idempotency-key': key } : {},
+  });
+  const location = response.headers.get('location');
+  if (response.status !== 202 || !location) return parseBody(response);
+
+  await response.body?.cancel();
+  const url = context.api.absoluteUrl(location);
+  const deadline = Date.now() + IMPORT_POLL_TIMEOUT_MS;
+  announceRunningImport(context);
+  for (;;) {
+    await waitForImport(deadline);
+    try {
+      return parseBody(await context.api.requestUrl(url));
+    } catch (error) {
+      // The read model shows the batch only once the import has finished.
+      if (!(error instanceof ApiError && error.status === 404)) throw error;
+    }
+  }
+}
+
+/** Waits before the next poll of a running import, or gives up after the deadline. */
+async function waitForImport(deadline: number): Promise<void> {
+  if (Date.now() > deadline) {
+    throw new ApiError(
+      202,
+      'IMPORT_STILL_RUNNING',
+      `the import was not finished after ${IMPORT_POLL_TIMEOUT_MS / 1000} s; ` +
+        'check later with: orderflow list',
+    );
+  }
+  await sleep(IMPORT_POLL_INTERVAL_MS);
+}
+
+function announceRunningImport(context: CommandContext): void {
+  if (!context.json) {
+    context.out.message('The gateway is still importing the file; waiting for the batch.');
+  }
 }
 
 function readCreateOptions(context: CommandContext): CreateOptions {
@@ -136,36 +199,6 @@ async function buildUploadForm(
   }
   form.set('file', file, basename(path));
   return form;
-}
-
-/**
- * Returns the created batch. When the gateway answers 202 because the import is still running,
- * polls the `Location` it names until the batch exists or the import is rejected.
- */
-async function readCreatedBatch(context: CommandContext, response: Response): Promise<unknown> {
-  const location = response.headers.get('location');
-  if (response.status !== 202 || !location) return parseBody(response);
-
-  const url = new URL(location, response.url).toString();
-  if (!context.json) context.out.message(`Import accepted; waiting for ${url}`);
-  const deadline = Date.now() + IMPORT_POLL_TIMEOUT_MS;
-  for (;;) {
-    await sleep(IMPORT_POLL_INTERVAL_MS);
-    try {
-      const polled = await context.api.requestUrl(url);
-      if (polled.status !== 202) return parseBody(polled);
-    } catch (error) {
-      // Until the importer has finished, the batch may not exist in the read model yet.
-      if (!(error instanceof ApiError && error.status === 404)) throw error;
-    }
-    if (Date.now() > deadline) {
-      throw new ApiError(
-        202,
-        'IMPORT_STILL_RUNNING',
-        `the import was not finished after ${IMPORT_POLL_TIMEOUT_MS / 1000} s; poll ${url} later`,
-      );
-    }
-  }
 }
 
 async function parseBody(response: Response): Promise<unknown> {

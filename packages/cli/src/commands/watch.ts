@@ -18,13 +18,31 @@ export const DEFAULT_RECONNECT_DELAY_MS = 1_000;
 export const MAX_RECONNECT_DELAY_MS = 15_000;
 /** Connections in a row that may fail or end without an event before `watch` gives up. */
 export const MAX_FAILED_CONNECTIONS = 8;
-/** Wait after an event without batch counts before reading the batch, to merge bursts. */
-const REFRESH_DELAY_MS = 250;
+/**
+ * Wait after an event without batch counts before reading the batch. The gateway follows each
+ * burst of events with a `progress` event that carries the counts and cancels this read, so the
+ * read only runs against a server that sends no counts.
+ */
+const REFRESH_DELAY_MS = 2_000;
+/**
+ * Time without any byte on the stream after which the connection counts as dead. The gateway
+ * sends a keep-alive comment every 15 s while nothing happens.
+ */
+const STREAM_IDLE_TIMEOUT_MS = 60_000;
 
 /** HTTP statuses after which reconnecting may help. */
 const TRANSIENT_HTTP_STATUSES = new Set([502, 503, 504]);
 
-const FINISHED_EVENT = 'batch.finished';
+/** Event names of the gateway's stream that the watch acts on. */
+const StreamEvent = {
+  /** The whole batch, sent first on a connection without Last-Event-ID. */
+  Snapshot: 'snapshot',
+  /** Status and counts, sent after each burst of events. */
+  Progress: 'progress',
+  /** The server's stream failed; the client should reconnect. */
+  Error: 'error',
+  Finished: 'batch.finished',
+} as const;
 
 /** `watch ID`: live progress until the batch is finished. */
 export async function watchCommand(context: CommandContext): Promise<void> {
@@ -82,7 +100,7 @@ class BatchWatch {
       this.display?.interrupt();
       throw error;
     } finally {
-      clearTimeout(this.refreshTimer);
+      this.cancelRefresh();
     }
 
     await this.refreshing;
@@ -109,10 +127,16 @@ class BatchWatch {
 
     let received = false;
     try {
-      await readEventStream(response.body, this.parser, (event) => {
-        received = true;
-        return this.handleEvent(event);
-      });
+      await readEventStream(
+        response.body,
+        this.parser,
+        (event) => {
+          // An error event means the server gave up on this connection, which is no progress.
+          if (event.event !== StreamEvent.Error) received = true;
+          return this.handleEvent(event);
+        },
+        STREAM_IDLE_TIMEOUT_MS,
+      );
     } catch (error) {
       if (error instanceof ApiError) throw error;
       throw toNetworkError(response.url, error);
@@ -126,18 +150,16 @@ class BatchWatch {
       this.context.out.jsonLine({ id: event.lastEventId, event: event.event, data });
     }
 
-    const type =
-      event.event === 'message' && isObject(data) && typeof data.type === 'string'
-        ? data.type
-        : event.event;
-    const snapshot = isObject(data) && isObject(data.batch) ? data.batch : undefined;
-    if (type === FINISHED_EVENT) {
+    if (event.event === StreamEvent.Error) return 'stop';
+    if (event.event === StreamEvent.Finished) {
       await this.refresh();
       this.finished = true;
       return 'stop';
     }
-    if (snapshot) {
-      this.show(summarizeBatch(snapshot));
+    // Snapshot and progress events carry the counts; other events only say that something changed.
+    if (isObject(data) && isObject(data.counts)) {
+      this.cancelRefresh();
+      this.show(summarizeBatch(data));
       return this.finished ? 'stop' : undefined;
     }
     this.scheduleRefresh();
@@ -157,7 +179,12 @@ class BatchWatch {
     if (sequence === this.refreshSequence) this.show(summarizeBatch(batch));
   }
 
-  /** Reads the batch once a burst of events without counts is over. */
+  private cancelRefresh(): void {
+    clearTimeout(this.refreshTimer);
+    this.refreshTimer = undefined;
+  }
+
+  /** Reads the batch unless an event with counts arrives first. */
   private scheduleRefresh(): void {
     if (this.refreshTimer) return;
     this.refreshTimer = setTimeout(() => {
