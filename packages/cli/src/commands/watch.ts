@@ -94,7 +94,10 @@ class BatchWatch {
         }
         await sleep(this.reconnectDelayMs(failedConnections));
         // Events that happened while disconnected may not be replayed, so read the state again.
-        await this.refresh();
+        // A failure here counts like a failed connection, which the next attempt shows.
+        await this.refresh().catch((error: unknown) => {
+          if (!isTransient(error)) throw error;
+        });
       }
     } catch (error) {
       this.display?.interrupt();
