@@ -36,7 +36,9 @@ export class ApiClient {
 
   /** Builds the absolute URL of a path below the REST base path. */
   url(path: string, query?: RequestOptions['query']): string {
-    const url = new URL(`${this.connection.apiUrl}${API_BASE_PATH}${path}`);
+    // The gateway serves the collection at the base path itself, without a trailing slash.
+    const suffix = path === '/' ? '' : path;
+    const url = new URL(`${this.connection.apiUrl}${API_BASE_PATH}${suffix}`);
     for (const [name, value] of Object.entries(query ?? {})) {
       if (value !== undefined) url.searchParams.set(name, String(value));
     }

@@ -1,10 +1,15 @@
 import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const packageDir = join(dirname(fileURLToPath(import.meta.url)), '..');
+
+// An absolute loader path, because Node resolves a bare `--import tsx` from the working
+// directory, which tests set to folders without node_modules.
+const tsxLoader = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
 
 /** Entry point of the CLI, as `pnpm orderflow` runs it. */
 export const CLI_MAIN = join(packageDir, 'src', 'main.ts');
@@ -36,7 +41,7 @@ export function runCliProcess(args: string[], options: CliRunOptions = {}): Prom
     ORDERFLOW_DATA_DIR: emptyDataDir,
     ...options.env,
   };
-  const child = spawn(process.execPath, ['--import', 'tsx', CLI_MAIN, ...args], {
+  const child = spawn(process.execPath, ['--import', tsxLoader, CLI_MAIN, ...args], {
     cwd: options.cwd ?? packageDir,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -77,6 +77,7 @@ class BatchWatch {
 
   async run(): Promise<BatchSummary> {
     await this.refresh();
+    if (isFinishedStatus(this.summary.status)) this.finished = true;
     let failedConnections = 0;
     let lastError: unknown;
     try {
@@ -92,12 +93,8 @@ class BatchWatch {
         if (failedConnections > MAX_FAILED_CONNECTIONS) {
           throw lastError ?? this.streamClosedError(failedConnections);
         }
+        // The reconnection sends Last-Event-ID, so the gateway replays what was missed.
         await sleep(this.reconnectDelayMs(failedConnections));
-        // Events that happened while disconnected may not be replayed, so read the state again.
-        // A failure here counts like a failed connection, which the next attempt shows.
-        await this.refresh().catch((error: unknown) => {
-          if (!isTransient(error)) throw error;
-        });
       }
     } catch (error) {
       this.display?.interrupt();
@@ -155,7 +152,9 @@ class BatchWatch {
 
     if (event.event === StreamEvent.Error) return 'stop';
     if (event.event === StreamEvent.Finished) {
-      await this.refresh();
+      const outcome = readFinishedOutcome(data, this.summary);
+      if (outcome) this.show(outcome);
+      else await this.refresh();
       this.finished = true;
       return 'stop';
     }
@@ -163,15 +162,19 @@ class BatchWatch {
     if (isObject(data) && isObject(data.counts)) {
       this.cancelRefresh();
       this.show(summarizeBatch(data));
+      if (isFinishedStatus(this.summary.status)) this.finished = true;
       return this.finished ? 'stop' : undefined;
     }
     this.scheduleRefresh();
     return undefined;
   }
 
+  /**
+   * Shows a state. Only the caller decides that the batch is finished, because a read of the
+   * batch may see the end before the stream has delivered the events that led there.
+   */
   private show(summary: BatchSummary): void {
     this.summary = summary;
-    if (isFinishedStatus(summary.status)) this.finished = true;
     this.display?.update(summary);
   }
 
@@ -213,6 +216,26 @@ class BatchWatch {
     );
     if (failed > 0) out.line(`Failed items: orderflow status ${this.batchId} --failed`);
   }
+}
+
+/**
+ * Builds the final state from a `batch.finished` event, whose payload (nested in `data` as the
+ * gateway sends it) holds the status and the succeeded, failed and skipped counts. Returns
+ * undefined when the payload lacks them.
+ */
+function readFinishedOutcome(data: unknown, previous: BatchSummary): BatchSummary | undefined {
+  const payload = isObject(data) && isObject(data.data) ? data.data : data;
+  if (!isObject(payload) || typeof payload.status !== 'string') return undefined;
+  const { succeeded, failed, skipped } = payload;
+  if (typeof succeeded !== 'number' || typeof failed !== 'number' || typeof skipped !== 'number') {
+    return undefined;
+  }
+  return {
+    ...previous,
+    status: payload.status,
+    counts: { pending: 0, processing: 0, success: succeeded, failed, skipped },
+    doneItems: succeeded + failed + skipped,
+  };
 }
 
 function isTransient(error: unknown): boolean {
