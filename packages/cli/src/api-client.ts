@@ -5,7 +5,7 @@ import { ApiError, NetworkError } from './errors';
 /** Time a request may take, response body included, unless the caller streams the body. */
 export const DEFAULT_REQUEST_TIMEOUT_MS = 120_000;
 
-/** Longest response text that an error message quotes when the body is not the error shape. */
+/** Maximum length of response text quoted in an error message when the body lacks the error shape. */
 const MAX_QUOTED_BODY_CHARS = 300;
 
 /** Options of one request. */
@@ -137,7 +137,7 @@ export async function readApiError(response: Response): Promise<ApiError> {
     const { code, message, details, request_id } = body.data.error;
     return new ApiError(response.status, code, message, details, request_id, parsed);
   }
-  // A proxy or an older server may answer without the error shape: keep what it said.
+  // A proxy or an older server may respond without the error shape, so keep its response text.
   const message = text.trim() === '' ? response.statusText || 'no response body' : quote(text);
   return new ApiError(
     response.status,

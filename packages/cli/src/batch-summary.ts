@@ -3,7 +3,7 @@ import { ItemStatus, TERMINAL_BATCH_STATUSES } from '@orderflow/contracts';
 /** Items of a batch in each item status. */
 export type ItemCounts = Record<ItemStatus, number>;
 
-/** What the CLI shows of a batch, read defensively from a batch response. */
+/** Fields of a batch that the CLI shows, read defensively from a batch response. */
 export interface BatchSummary {
   id: string;
   name: string;
@@ -98,7 +98,7 @@ export function progressPercent(summary: BatchSummary): number {
   return Math.min(100, Math.floor((summary.doneItems * 100) / summary.totalItems));
 }
 
-/** The status as people read it: `processing (paused)` for a paused batch. */
+/** Returns the status to show: `paused` for a paused batch that is not finished. */
 export function displayStatus(summary: Pick<BatchSummary, 'status' | 'paused'>): string {
   return summary.paused && !isFinishedStatus(summary.status) ? 'paused' : summary.status;
 }

@@ -13,7 +13,7 @@ import { Output, shouldUseColor, type TextSink } from './output';
 import { parseCommandLine } from './parse-args';
 import { reportError } from './report-error';
 
-/** What the CLI runs in: its arguments, streams, environment and directories. */
+/** Process context of one CLI run: arguments, streams, environment variables and directories. */
 export interface CliEnvironment {
   /** Arguments after the program name. */
   argv: readonly string[];
@@ -43,7 +43,10 @@ const HANDLERS: Record<Exclude<CommandName, 'help'>, CommandHandler> = {
   'set-item': setItemCommand,
 };
 
-/** Runs one command line and returns the exit status; never throws for expected failures. */
+/**
+ * Runs one command line and returns the exit status. Usage, API, network and file errors become
+ * messages and a status; any other error is a bug and is thrown.
+ */
 export async function runCli(environment: CliEnvironment): Promise<ExitCode> {
   const out = new Output(
     environment.stdout,

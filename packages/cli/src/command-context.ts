@@ -3,7 +3,7 @@ import type { ApiClient } from './api-client';
 import type { CommandName } from './command-specs';
 import type { Output } from './output';
 
-/** What a command receives: its arguments, the API client and where to write. */
+/** Inputs of a command: its arguments, the API client and the output. */
 export interface CommandContext {
   command: CommandName;
   /** Positional arguments after the command name. */

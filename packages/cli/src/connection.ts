@@ -6,7 +6,7 @@ import { UsageError } from './errors';
 /** Gateway address when neither `--api-url` nor `ORDERFLOW_API_URL` is set. */
 export const DEFAULT_API_URL = 'http://127.0.0.1:8000';
 
-/** Where and how to reach the gateway. */
+/** Address and token for reaching the gateway. */
 export interface Connection {
   /** Origin of the gateway plus any path prefix, without a trailing slash. */
   apiUrl: string;

@@ -52,7 +52,7 @@ export class NetworkError extends Error {
   }
 }
 
-/** A local file that cannot be read or written, or holds something the command cannot use. */
+/** A local file that cannot be read or written, or whose content the command cannot use. */
 export class FileError extends Error {
   override readonly name = 'FileError';
 

@@ -1,6 +1,6 @@
 import { isObject } from './batch-summary';
 
-/** What the CLI shows of an item, read defensively from an item response. */
+/** Fields of an item that the CLI shows, read defensively from an item response. */
 export interface ItemSummary {
   id: string;
   row?: number;

@@ -2,6 +2,8 @@
 export interface TextSink {
   write(chunk: string | Uint8Array): unknown;
   isTTY?: boolean;
+  /** Width of the terminal in characters, when the sink is one. */
+  columns?: number;
 }
 
 const ANSI = {
@@ -36,7 +38,7 @@ export function shouldUseColor(sink: TextSink, env: Record<string, string | unde
   return sink.isTTY === true && !env.NO_COLOR;
 }
 
-/** Where a command writes its results (stdout) and its messages (stderr). */
+/** Output streams of a command: results go to stdout and messages to stderr. */
 export class Output {
   constructor(
     readonly stdout: TextSink,

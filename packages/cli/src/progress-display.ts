@@ -1,8 +1,9 @@
 import type { BatchSummary } from './batch-summary';
 import type { Output } from './output';
 import { ASCII_BAR, BLOCK_BAR, formatProgressLine } from './progress-bar';
+import { truncate } from './table';
 
-/** Least time between two progress lines when the output is not a terminal. */
+/** Minimum time between two progress lines when the output is not a terminal. */
 export const LOG_LINE_INTERVAL_MS = 2_000;
 
 const CLEAR_LINE = '\r\u001b[2K';
@@ -31,7 +32,7 @@ export class ProgressDisplay {
     if (line === this.lastLine) return;
 
     if (this.interactive) {
-      this.out.stdout.write(`${CLEAR_LINE}${line}`);
+      this.out.stdout.write(`${CLEAR_LINE}${this.fitToTerminal(line)}`);
     } else {
       const statusChanged = summary.status !== this.lastStatus;
       if (!statusChanged && this.now() - this.lastWrittenAt < LOG_LINE_INTERVAL_MS) return;
@@ -45,9 +46,15 @@ export class ProgressDisplay {
   /** Shows the final state and ends the line. */
   finish(summary: BatchSummary): void {
     const line = formatProgressLine(summary, this.interactive ? BLOCK_BAR : ASCII_BAR);
-    if (this.interactive) this.out.stdout.write(`${CLEAR_LINE}${line}\n`);
+    if (this.interactive) this.out.stdout.write(`${CLEAR_LINE}${this.fitToTerminal(line)}\n`);
     else if (line !== this.lastLine) this.out.line(line);
     this.lastLine = line;
+  }
+
+  /** Cuts a line to the terminal width, because a wrapped line cannot be redrawn in place. */
+  private fitToTerminal(line: string): string {
+    const columns = this.out.stdout.columns;
+    return columns !== undefined && columns > 1 ? truncate(line, columns - 1) : line;
   }
 
   /** Ends the redrawn line, so that a message printed next starts on a line of its own. */

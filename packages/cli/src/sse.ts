@@ -9,10 +9,10 @@ export interface ServerSentEvent {
 }
 
 /**
- * Incremental parser of a `text/event-stream` body, following the WHATWG HTML event stream
- * interpretation: lines end in LF, CR or CRLF (also across chunks); a blank line dispatches the
- * event; lines starting with `:` are comments; an `id` containing NUL is ignored; an event
- * without data is not dispatched, though its `id` still counts.
+ * Incremental parser of a `text/event-stream` body, following the event stream interpretation
+ * of the WHATWG HTML standard. Lines end in LF, CR or CRLF, also across chunks. A blank line
+ * dispatches the event, and lines starting with `:` are comments. An `id` containing NUL is
+ * ignored. An event without data is not dispatched, though its `id` still counts.
  */
 export class SseParser {
   private buffer = '';
@@ -93,7 +93,7 @@ export class SseParser {
   }
 }
 
-/** What the callback of {@link readEventStream} returns: `stop` to close the stream early. */
+/** Return value of the {@link readEventStream} callback: `stop` closes the stream early. */
 export type EventStreamAction = 'stop' | undefined;
 
 /** An event stream that sent no bytes, not even a comment, for longer than allowed. */

@@ -4,7 +4,7 @@ export interface Column<Row> {
   /** Text of the cell; undefined and null show as an empty cell. */
   value(row: Row): string | number | null | undefined;
   align?: 'left' | 'right';
-  /** Longest cell text in characters; longer text is cut and ends with an ellipsis. */
+  /** Maximum cell text length in characters; longer text is cut and ends with an ellipsis. */
   maxWidth?: number;
   /** Decorates the cell text after it is cut, such as with a colour, without changing its width. */
   style?(text: string, row: Row): string;

@@ -97,7 +97,10 @@ describe('formatProgressLine', () => {
 
 class Recorder implements TextSink {
   text = '';
-  constructor(readonly isTTY: boolean) {}
+  constructor(
+    readonly isTTY: boolean,
+    readonly columns?: number,
+  ) {}
   write(chunk: string | Uint8Array): boolean {
     this.text += String(chunk);
     return true;
@@ -145,5 +148,16 @@ describe('ProgressDisplay', () => {
     display.update(summarizeBatch(batch({ status: 'processing' })));
 
     expect(stdout.text.trimEnd().split('\n')).toHaveLength(2);
+  });
+
+  it('cuts the line to a narrow terminal', () => {
+    const stdout = new Recorder(true, 40);
+    const display = new ProgressDisplay(new Output(stdout, new Recorder(true), false));
+
+    display.finish(summarizeBatch(batch()));
+
+    const line = stdout.text.replace('\r\u001b[2K', '').trimEnd();
+    expect(line).toHaveLength(39);
+    expect(line.endsWith('…')).toBe(true);
   });
 });

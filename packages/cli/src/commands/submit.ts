@@ -19,7 +19,7 @@ const UPLOAD_TYPES: Record<string, string> = {
 
 /** Wait between two polls of a batch whose import the gateway accepted but has not finished. */
 const IMPORT_POLL_INTERVAL_MS = 1_000;
-/** Longest wait for an accepted import to finish. */
+/** Maximum wait for an accepted import to finish. */
 const IMPORT_POLL_TIMEOUT_MS = 10 * 60_000;
 
 /** Options of the create request, named as the REST interface names them. */
@@ -61,7 +61,7 @@ export async function submitCommand(context: CommandContext): Promise<void> {
 
 /**
  * Sends `POST /` with an Idempotency-Key (the user's, or a new random one), so that the request
- * can be sent again safely: when the gateway answers 202 because the import is still running,
+ * can be sent again safely. When the gateway responds with 202 because the import is still running,
  * the repeated request waits for the same import and returns its outcome, a rejection included.
  */
 async function createFromJson(context: CommandContext, body: unknown): Promise<unknown> {
@@ -84,7 +84,7 @@ async function createFromJson(context: CommandContext, body: unknown): Promise<u
 }
 
 /**
- * Sends `POST /upload`. When the gateway answers 202, polls the batch at the `Location` it
+ * Sends `POST /upload`. When the gateway responds with 202, polls the batch at the `Location` it
  * names, because sending the file again would store it again.
  *
  * NOTE: the gateway reports a rejected import only in the response to the create request, so a

@@ -14,7 +14,7 @@ import { type EventStreamAction, readEventStream, type ServerSentEvent, SseParse
 
 /** Wait before reconnecting when the server sent no `retry` field. */
 export const DEFAULT_RECONNECT_DELAY_MS = 1_000;
-/** Longest wait between reconnection attempts. */
+/** Maximum wait between reconnection attempts. */
 export const MAX_RECONNECT_DELAY_MS = 15_000;
 /** Connections in a row that may fail or end without an event before `watch` gives up. */
 export const MAX_FAILED_CONNECTIONS = 8;
@@ -90,7 +90,7 @@ class BatchWatch {
         if (this.finished) break;
 
         failedConnections = receivedEvents ? 0 : failedConnections + 1;
-        if (failedConnections > MAX_FAILED_CONNECTIONS) {
+        if (failedConnections >= MAX_FAILED_CONNECTIONS) {
           throw lastError ?? this.streamClosedError(failedConnections);
         }
         // The reconnection sends Last-Event-ID, so the gateway replays what was missed.
@@ -117,7 +117,7 @@ class BatchWatch {
     );
   }
 
-  /** Reads one connection of the event stream; tells whether any event arrived on it. */
+  /** Reads one connection of the event stream and returns whether any event arrived on it. */
   private async streamOnce(): Promise<boolean> {
     const headers: Record<string, string> = { accept: 'text/event-stream' };
     if (this.parser.lastEventId !== '') headers['last-event-id'] = this.parser.lastEventId;
@@ -158,7 +158,7 @@ class BatchWatch {
       this.finished = true;
       return 'stop';
     }
-    // Snapshot and progress events carry the counts; other events only say that something changed.
+    // Snapshot and progress events carry the counts. Other events only signal a change.
     if (isObject(data) && isObject(data.counts)) {
       this.cancelRefresh();
       this.show(summarizeBatch(data));
@@ -220,7 +220,7 @@ class BatchWatch {
 
 /**
  * Builds the final state from a `batch.finished` event, whose payload (nested in `data` as the
- * gateway sends it) holds the status and the succeeded, failed and skipped counts. Returns
+ * gateway sends it) contains the status and the succeeded, failed and skipped counts. Returns
  * undefined when the payload lacks them.
  */
 function readFinishedOutcome(data: unknown, previous: BatchSummary): BatchSummary | undefined {
