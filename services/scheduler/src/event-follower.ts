@@ -1,0 +1,101 @@
+import type { ConsumerMessages, JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
+import { EVENTS_STREAM, parseEvent } from '@orderflow/contracts';
+import { decodeJson, type Logger } from '@orderflow/service-kit';
+import { applyEvent } from './reducer';
+import type { SchedulerState } from './state';
+
+interface Waiter {
+  isDone: () => boolean;
+  resolve: (done: boolean) => void;
+}
+
+/**
+ * Replays ORDERFLOW_EVENTS from the first message through an ordered consumer and keeps
+ * following it, applying every event to the state in stream order.
+ */
+export class EventFollower {
+  private messages?: ConsumerMessages;
+  private waiters = new Set<Waiter>();
+  private invalidCount = 0;
+
+  constructor(
+    private readonly js: JetStreamClient,
+    private readonly jsm: JetStreamManager,
+    private readonly state: SchedulerState,
+    private readonly log: Logger,
+    /** Called after each applied event. */
+    private readonly onApplied: () => void,
+  ) {}
+
+  /** Starts the replay; returns once the consumer exists, not when the replay is done. */
+  async start(): Promise<void> {
+    const consumer = await this.js.consumers.get(EVENTS_STREAM.name);
+    this.messages = await consumer.consume();
+    void this.follow(this.messages);
+  }
+
+  /** Stops following; the state keeps what was applied. */
+  stop(): void {
+    this.messages?.stop();
+    for (const waiter of this.waiters) waiter.resolve(false);
+    this.waiters.clear();
+  }
+
+  /** Waits until every event stored before this call has been applied. */
+  async catchUp(timeoutMs: number): Promise<boolean> {
+    const info = await this.jsm.streams.info(EVENTS_STREAM.name);
+    return this.waitForSeq(info.state.last_seq, timeoutMs);
+  }
+
+  /** Waits until the event at stream sequence `seq` has been applied; false on timeout. */
+  waitForSeq(seq: number, timeoutMs: number): Promise<boolean> {
+    return this.waitFor(() => this.state.lastSeq >= seq, timeoutMs);
+  }
+
+  /** Waits until `isDone` holds after some applied event; false on timeout. */
+  waitFor(isDone: () => boolean, timeoutMs: number): Promise<boolean> {
+    if (isDone()) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const waiter: Waiter = {
+        isDone,
+        resolve: (done) => {
+          clearTimeout(timer);
+          this.waiters.delete(waiter);
+          resolve(done);
+        },
+      };
+      const timer = setTimeout(() => waiter.resolve(false), timeoutMs);
+      this.waiters.add(waiter);
+    });
+  }
+
+  private async follow(messages: ConsumerMessages): Promise<void> {
+    try {
+      for await (const message of messages) {
+        this.apply(message.seq, message.data);
+      }
+    } catch (error) {
+      this.log.error({ err: error }, 'event stream follower stopped');
+    }
+  }
+
+  private apply(seq: number, data: Uint8Array): void {
+    try {
+      applyEvent(this.state, parseEvent(decodeJson(data)), seq);
+    } catch (error) {
+      // An event that does not parse is skipped, so one bad publisher cannot stop the scheduler.
+      this.state.lastSeq = seq;
+      this.invalidCount += 1;
+      if (this.invalidCount <= 10 || this.invalidCount % 1_000 === 0) {
+        this.log.warn(
+          { err: error, seq, invalidCount: this.invalidCount },
+          'invalid event skipped',
+        );
+      }
+    }
+    for (const waiter of this.waiters) {
+      if (waiter.isDone()) waiter.resolve(true);
+    }
+    this.onApplied();
+  }
+}

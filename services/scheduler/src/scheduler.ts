@@ -1,0 +1,209 @@
+import {
+  type ConsumerMessages,
+  type JetStreamClient,
+  jetstream,
+  jetstreamManager,
+} from '@nats-io/jetstream';
+import { Kvm } from '@nats-io/kv';
+import type { NatsConnection } from '@nats-io/transport-node';
+import { COMMANDS_STREAM, CONSUMERS, KV_BUCKETS } from '@orderflow/contracts';
+import type { Logger } from '@orderflow/service-kit';
+import { CommandHandler } from './command-handler';
+import type { Config } from './config';
+import type { DeciderSettings } from './decision';
+import { DecisionExecutor } from './decision-executor';
+import { DecisionLoop } from './decision-loop';
+import { DeliveryLimitWatcher } from './delivery-limit-watcher';
+import { EventFollower } from './event-follower';
+import { SchedulerLease } from './lease';
+import { republishQueuedWork } from './queued-work';
+import { SerialQueue } from './serial-queue';
+import { createState, type SchedulerState } from './state';
+
+/** Milliseconds a new holder of the lease waits for the replay to reach the stream's end. */
+const CATCH_UP_TIMEOUT_MS = 120_000;
+
+/** Commands fetched at once from the command consumer; they are answered one at a time. */
+const COMMAND_BATCH_SIZE = 16;
+
+/** Milliseconds before a command whose handling failed is delivered again. */
+const COMMAND_RETRY_MS = 2_000;
+
+/** Services the scheduler needs; the caller creates and closes them. */
+export interface SchedulerDeps {
+  connection: NatsConnection;
+  log: Logger;
+}
+
+/** A running scheduler replica. */
+export interface SchedulerHandle {
+  replicaId: string;
+  /** The state rebuilt from events; read it, never change it. */
+  state: SchedulerState;
+  /** Tells whether this replica holds the lease and has caught up with the event stream. */
+  isActive(): boolean;
+  /** Tells whether the replay has reached the end of the stream as it was at start-up. */
+  isCaughtUp(): boolean;
+  /** Stops consuming, finishes the current round, and releases the lease for a standby. */
+  stop(): Promise<void>;
+  /**
+   * Stops at once without releasing the lease or waiting for anything, as a killed process
+   * would. For tests, which then close the connection.
+   */
+  abort(): void;
+}
+
+/** Translates the configuration into the decider's settings. */
+export function deciderSettings(config: Config): DeciderSettings {
+  return {
+    maxBatchItems: config.MAX_CONCURRENT_BATCH_ITEMS,
+    maxPerHost: config.MAX_CONCURRENT_PER_HOST,
+    maxGlobal: config.MAX_CONCURRENT_ITEMS,
+    retryLimit: config.BATCH_TASK_RETRY_LIMIT,
+    attemptTimeoutMs: config.BATCH_TASK_TIMEOUT * 1_000,
+    timeoutGraceMs: config.ATTEMPT_TIMEOUT_GRACE_MS,
+    backoff: { baseDelayMs: config.RETRY_BASE_DELAY_MS, maxDelayMs: config.RETRY_MAX_DELAY_MS },
+  };
+}
+
+/**
+ * Starts one scheduler replica: replays the event stream into its state, competes for the
+ * lease, and while it holds the lease answers commands and publishes decisions. The streams,
+ * consumers and the lease bucket must exist (`provisionJetStream`).
+ */
+export async function startScheduler(
+  config: Config,
+  deps: SchedulerDeps,
+): Promise<SchedulerHandle> {
+  const replicaId = config.SCHEDULER_REPLICA_ID;
+  const log = deps.log.child({ component: 'scheduler', replicaId });
+  const js = jetstream(deps.connection);
+  const jsm = await jetstreamManager(deps.connection);
+  const kv = await new Kvm(deps.connection).open(KV_BUCKETS.schedulerLease.bucket);
+  const settings = deciderSettings(config);
+
+  const state = createState();
+  const queue = new SerialQueue();
+  const executor = new DecisionExecutor(js, jsm, log);
+  let loop: DecisionLoop | undefined;
+  const follower = new EventFollower(js, jsm, state, log, () => loop?.kick());
+  let leading = false;
+  let caughtUp = false;
+  const mayDecide = () => leading && lease.isHeld();
+
+  loop = new DecisionLoop({ state, settings, executor, follower, queue, log, mayDecide });
+  const commands = new CommandHandler({
+    state,
+    executor,
+    follower,
+    queue,
+    log,
+    mayDecide,
+    defaultMaxConcurrency: config.MAX_CONCURRENT_BATCH_ITEMS,
+    batchWaitMs: config.COMMAND_BATCH_WAIT_MS,
+    notFoundAfterMs: config.COMMAND_NOT_FOUND_AFTER_MS,
+    onAnswered: () => loop?.kick(),
+  });
+  const commandConsumer = new CommandConsumer(js, commands, log);
+  const deliveryLimits = new DeliveryLimitWatcher(deps.connection, js, jsm, log, mayDecide);
+
+  const lease = new SchedulerLease({
+    kv,
+    replicaId,
+    ttlMs: config.SCHEDULER_LEASE_TTL_MS,
+    renewMs: config.SCHEDULER_LEASE_RENEW_MS,
+    log,
+    onChange: (held) => {
+      if (held) void lead();
+      else stepDown();
+    },
+  });
+
+  const lead = async () => {
+    try {
+      caughtUp = await follower.catchUp(CATCH_UP_TIMEOUT_MS);
+      if (!lease.isHeld()) return;
+      await queue.run(() => republishQueuedWork(state, executor, settings, log));
+      leading = true;
+      loop?.activate();
+      await commandConsumer.start();
+      log.info({ seq: state.lastSeq }, 'scheduler active');
+    } catch (error) {
+      log.error({ err: error }, 'taking over as the active scheduler failed');
+    }
+  };
+
+  const stepDown = () => {
+    if (!leading) return;
+    leading = false;
+    loop?.deactivate();
+    commandConsumer.stop();
+    log.info('scheduler standing by');
+  };
+
+  await follower.start();
+  void follower.catchUp(CATCH_UP_TIMEOUT_MS).then((done) => {
+    caughtUp = caughtUp || done;
+  });
+  deliveryLimits.start();
+  lease.start();
+  log.info('scheduler started');
+
+  return {
+    replicaId,
+    state,
+    isActive: () => mayDecide(),
+    isCaughtUp: () => caughtUp,
+    async stop() {
+      stepDown();
+      await queue.idle();
+      await lease.stop(true);
+      deliveryLimits.stop();
+      follower.stop();
+      log.info('scheduler stopped');
+    },
+    abort() {
+      leading = false;
+      loop?.deactivate();
+      commandConsumer.stop();
+      void lease.stop(false);
+      deliveryLimits.stop();
+      follower.stop();
+    },
+  };
+}
+
+/** Pulls commands from the durable command consumer while this replica is active. */
+class CommandConsumer {
+  private messages?: ConsumerMessages;
+
+  constructor(
+    private readonly js: JetStreamClient,
+    private readonly handler: CommandHandler,
+    private readonly log: Logger,
+  ) {}
+
+  async start(): Promise<void> {
+    if (this.messages) return;
+    const consumer = await this.js.consumers.get(COMMANDS_STREAM.name, CONSUMERS.schedulerCommands);
+    this.messages = await consumer.consume({ max_messages: COMMAND_BATCH_SIZE });
+    void this.run(this.messages);
+  }
+
+  /** Stops pulling; fetched but unanswered commands are delivered again after `ack_wait`. */
+  stop(): void {
+    this.messages?.stop();
+    this.messages = undefined;
+  }
+
+  private async run(messages: ConsumerMessages): Promise<void> {
+    for await (const message of messages) {
+      try {
+        await this.handler.handle(message);
+      } catch (error) {
+        this.log.error({ err: error, seq: message.seq }, 'command handling failed');
+        message.nak(COMMAND_RETRY_MS);
+      }
+    }
+  }
+}
