@@ -19,7 +19,9 @@ export type FakeOutcome =
   /** Publishes `attempt_started` and then nothing, holding the message like a hung browser. */
   | { kind: 'hang'; thenSucceedAfterMs?: number }
   /** Publishes `attempt_started` (and `effect_started`) and hands the message back unreported. */
-  | { kind: 'crash'; afterEffect: boolean };
+  | { kind: 'crash'; afterEffect: boolean }
+  /** Hands every delivery back at once without any event, as a worker that dies on pull. */
+  | { kind: 'drop' };
 
 /** Options of {@link startFakeWorkers}. */
 export interface FakeWorkerOptions {
@@ -68,6 +70,11 @@ export async function startFakeWorkers(
     const work = workMessageSchema.parse(decodeJson(message.data));
     const deliveryCount = message.info.deliveryCount;
     received.push({ ...work, deliveryCount });
+    const outcome = options.decide(work);
+    if (outcome.kind === 'drop') {
+      message.nak();
+      return;
+    }
     const scope = {
       source: 'browser-worker' as const,
       batchId: work.batchId,
@@ -87,7 +94,6 @@ export async function startFakeWorkers(
       return;
     }
 
-    const outcome = options.decide(work);
     await publish(
       createEvent('item.attempt_started', scope, {
         attempt: work.attempt,

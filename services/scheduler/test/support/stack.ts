@@ -63,8 +63,8 @@ export function testConfig(stack: TestStack, overrides: Record<string, string> =
     RETRY_MAX_DELAY_MS: '200',
     SCHEDULER_LEASE_TTL_MS: '1500',
     SCHEDULER_LEASE_RENEW_MS: '300',
-    COMMAND_BATCH_WAIT_MS: '2000',
-    COMMAND_NOT_FOUND_AFTER_MS: '3000',
+    COMMAND_BATCH_WAIT_MS: '1000',
+    COMMAND_NOT_FOUND_AFTER_MS: '1500',
     SCHEDULER_REPLICA_ID: `replica-${newId().slice(0, 8)}`,
     ...overrides,
   });
@@ -99,6 +99,8 @@ export async function startTestScheduler(stack: TestStack, config: Config): Prom
 
 /** Options of {@link createBatch}. */
 export interface BatchOptions {
+  /** Id of the batch; default a new one. */
+  batchId?: string;
   itemCount: number;
   /** Host name of the item at each index; default one host. */
   hostOf?: (index: number) => string;
@@ -110,7 +112,7 @@ export async function createBatch(
   js: JetStreamClient,
   options: BatchOptions,
 ): Promise<{ batchId: string; itemIds: string[] }> {
-  const batchId = newId();
+  const batchId = options.batchId ?? newId();
   const items: ImportedItem[] = Array.from({ length: options.itemCount }, (_, index) => ({
     itemId: deriveItemId(batchId, index),
     index,
