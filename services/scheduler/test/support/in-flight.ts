@@ -3,6 +3,8 @@ import type { LoggedEvent } from './event-log';
 /** Highest number of attempts in flight at once, computed from the event stream. */
 export interface InFlightPeaks {
   global: number;
+  /** Dispatches of an item while an earlier attempt of it was still in flight. */
+  overlaps: number;
   byBatch: Map<string, number>;
   byHost: Map<string, number>;
 }
@@ -15,7 +17,7 @@ export interface InFlightPeaks {
 export function inFlightPeaks(events: LoggedEvent[]): InFlightPeaks {
   const hostOfItem = new Map<string, string>();
   const running = new Map<string, { batchId: string; host: string; attempt: number }>();
-  const peaks: InFlightPeaks = { global: 0, byBatch: new Map(), byHost: new Map() };
+  const peaks: InFlightPeaks = { global: 0, overlaps: 0, byBatch: new Map(), byHost: new Map() };
   const count = (key: (entry: { batchId: string; host: string }) => string, value: string) =>
     [...running.values()].filter((entry) => key(entry) === value).length;
 
@@ -32,6 +34,7 @@ export function inFlightPeaks(events: LoggedEvent[]): InFlightPeaks {
     switch (event.type) {
       case 'item.dispatched': {
         const host = hostOfItem.get(itemId) ?? '';
+        if (entry) peaks.overlaps += 1;
         running.set(itemId, { batchId: event.batchId, host, attempt: event.data.attempt });
         peaks.global = Math.max(peaks.global, running.size);
         const inBatch = count((running) => running.batchId, event.batchId);
