@@ -4,6 +4,14 @@ import { decodeJson, type Logger } from '@orderflow/service-kit';
 import { applyEvent } from './reducer';
 import type { SchedulerState } from './state';
 
+/** Callbacks of {@link EventFollower}. */
+export interface FollowerListeners {
+  /** Called after each applied event. */
+  onApplied: () => void;
+  /** Called once when following ends without {@link EventFollower.stop}. */
+  onFailed: (error: unknown) => void;
+}
+
 interface Waiter {
   isDone: () => boolean;
   resolve: (done: boolean) => void;
@@ -17,14 +25,14 @@ export class EventFollower {
   private messages?: ConsumerMessages;
   private waiters = new Set<Waiter>();
   private invalidCount = 0;
+  private stopped = false;
 
   constructor(
     private readonly js: JetStreamClient,
     private readonly jsm: JetStreamManager,
     private readonly state: SchedulerState,
     private readonly log: Logger,
-    /** Called after each applied event. */
-    private readonly onApplied: () => void,
+    private readonly listeners: FollowerListeners,
   ) {}
 
   /** Starts the replay; returns once the consumer exists, not when the replay is done. */
@@ -36,6 +44,7 @@ export class EventFollower {
 
   /** Stops following; the state keeps what was applied. */
   stop(): void {
+    this.stopped = true;
     this.messages?.stop();
     for (const waiter of this.waiters) waiter.resolve(false);
     this.waiters.clear();
@@ -70,13 +79,15 @@ export class EventFollower {
   }
 
   private async follow(messages: ConsumerMessages): Promise<void> {
+    let failure: unknown = new Error('the ordered consumer of the event stream ended');
     try {
       for await (const message of messages) {
         this.apply(message.seq, message.data);
       }
     } catch (error) {
-      this.log.error({ err: error }, 'event stream follower stopped');
+      failure = error;
     }
+    if (!this.stopped) this.listeners.onFailed(failure);
   }
 
   private apply(seq: number, data: Uint8Array): void {
@@ -96,6 +107,6 @@ export class EventFollower {
     for (const waiter of this.waiters) {
       if (waiter.isDone()) waiter.resolve(true);
     }
-    this.onApplied();
+    this.listeners.onApplied();
   }
 }

@@ -19,7 +19,15 @@ const connection = await connectNats({
   log,
 });
 await provisionJetStream(connection, log, { maxConcurrentItems: config.MAX_CONCURRENT_ITEMS });
-const scheduler = await startScheduler(config, { connection, log });
+const scheduler = await startScheduler(config, {
+  connection,
+  log,
+  onFatal: () => {
+    // The lease is already released; a restart replays the events and starts over.
+    log.fatal('scheduler cannot follow the event stream, exiting');
+    process.exit(1);
+  },
+});
 
 const ops = await startOpsServer({
   port: config.HEALTH_PORT,

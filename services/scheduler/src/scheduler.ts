@@ -33,6 +33,11 @@ const COMMAND_RETRY_MS = 2_000;
 export interface SchedulerDeps {
   connection: NatsConnection;
   log: Logger;
+  /**
+   * Called when the replica can no longer work, because following the event stream failed.
+   * The replica has already released the lease; the composition root should exit.
+   */
+  onFatal?: (error: unknown) => void;
 }
 
 /** A running scheduler replica. */
@@ -86,7 +91,15 @@ export async function startScheduler(
   const queue = new SerialQueue();
   const executor = new DecisionExecutor(js, jsm, log);
   let loop: DecisionLoop | undefined;
-  const follower = new EventFollower(js, jsm, state, log, () => loop?.kick());
+  const follower = new EventFollower(js, jsm, state, log, {
+    onApplied: () => loop?.kick(),
+    onFailed: (error) => {
+      log.error({ err: error }, 'following the event stream failed, giving up the lease');
+      caughtUp = false;
+      stepDown();
+      void lease.stop(true).finally(() => deps.onFatal?.(error));
+    },
+  });
   let leading = false;
   let caughtUp = false;
   const mayDecide = () => leading && lease.isHeld();
@@ -176,6 +189,8 @@ export async function startScheduler(
 /** Pulls commands from the durable command consumer while this replica is active. */
 class CommandConsumer {
   private messages?: ConsumerMessages;
+  private starting = false;
+  private wanted = false;
 
   constructor(
     private readonly js: JetStreamClient,
@@ -184,14 +199,30 @@ class CommandConsumer {
   ) {}
 
   async start(): Promise<void> {
-    if (this.messages) return;
-    const consumer = await this.js.consumers.get(COMMANDS_STREAM.name, CONSUMERS.schedulerCommands);
-    this.messages = await consumer.consume({ max_messages: COMMAND_BATCH_SIZE });
-    void this.run(this.messages);
+    this.wanted = true;
+    if (this.messages || this.starting) return;
+    this.starting = true;
+    try {
+      const consumer = await this.js.consumers.get(
+        COMMANDS_STREAM.name,
+        CONSUMERS.schedulerCommands,
+      );
+      const messages = await consumer.consume({ max_messages: COMMAND_BATCH_SIZE });
+      // A stop while the consumer was being created wins.
+      if (!this.wanted) {
+        messages.stop();
+        return;
+      }
+      this.messages = messages;
+      void this.run(messages);
+    } finally {
+      this.starting = false;
+    }
   }
 
   /** Stops pulling; fetched but unanswered commands are delivered again after `ack_wait`. */
   stop(): void {
+    this.wanted = false;
     this.messages?.stop();
     this.messages = undefined;
   }
