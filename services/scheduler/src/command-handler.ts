@@ -7,10 +7,10 @@ import type { EventFollower } from './event-follower';
 import type { SerialQueue } from './serial-queue';
 import type { SchedulerState } from './state';
 
-/** Milliseconds to wait for a command's answer to come back through the event stream. */
+/** Milliseconds to wait for a command's response events to come back through the stream. */
 const ANSWER_APPLIED_TIMEOUT_MS = 10_000;
 
-/** Longest delay in milliseconds before a command for an unknown batch is delivered again. */
+/** Maximum delay in milliseconds before a command for an unknown batch is delivered again. */
 const UNKNOWN_BATCH_RETRY_MS = 5_000;
 
 /** Dependencies and settings of {@link CommandHandler}. */
@@ -32,7 +32,7 @@ export interface CommandHandlerOptions {
 }
 
 /**
- * Answers one command message: publishes the transition or rejection events with the command
+ * Handles one command message: publishes the transition or rejection events with the command
  * id as `causationId`, waits until they are back in the state, then acknowledges the message.
  */
 export class CommandHandler {

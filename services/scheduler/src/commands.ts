@@ -10,9 +10,9 @@ import {
 import type { z } from 'zod';
 import type { BatchState, SchedulerState } from './state';
 
-/** What to do with a command, decided from the state. */
+/** Outcome of a command, decided from the state. */
 export type CommandResult =
-  /** The stream already holds an answer to this command id: acknowledge it and do nothing. */
+  /** The stream already contains a response to this command id, so only acknowledge it. */
   | { kind: 'answered' }
   /** The batch is not in the state yet: wait for its `batch.created` or reject it later. */
   | { kind: 'unknown_batch' }
@@ -20,7 +20,7 @@ export type CommandResult =
   | { kind: 'answer'; events: OrderflowEvent[] };
 
 /**
- * Decides the answer to a control or retry command: the transition events, or one
+ * Decides the response to a control or retry command: the transition events, or one
  * `batch.command_rejected` naming the current status. `defaultMaxConcurrency` is the per-batch
  * limit used when the batch does not override it.
  */
@@ -103,7 +103,7 @@ function decideRetry(
   return { kind: 'answer', events: [requested, ...requeued] };
 }
 
-/** A batch that a cancel still applies to: not finished and not already cancelling. */
+/** Tells whether a cancel applies to the batch: not finished and not already cancelling. */
 function isActive(batch: BatchState): boolean {
   return (batch.status === 'pending' || batch.status === 'processing') && !batch.cancelling;
 }

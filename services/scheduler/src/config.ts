@@ -7,8 +7,8 @@ import { z } from 'zod';
 export const DEFAULT_MAX_CONCURRENT_BATCH_ITEMS = 5;
 
 /**
- * Default of MAX_CONCURRENT_PER_HOST. Four keeps one order site below the load of a single
- * busy user session while still letting two batches for the same site run side by side.
+ * Default of MAX_CONCURRENT_PER_HOST. Four is half the global default of 8, so one order site
+ * never takes the whole worker pool, and two batches for the same site still run side by side.
  */
 export const DEFAULT_MAX_CONCURRENT_PER_HOST = 4;
 

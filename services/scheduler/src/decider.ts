@@ -12,8 +12,8 @@ import {
 /**
  * Decides everything that is due at `nowMs`: outcomes to settle, attempts that timed out,
  * items to skip for a cancel, batches that finished, and new dispatches within every limit.
- * Pure: it reads the state and returns decisions; the state changes only when the published
- * events come back through the stream.
+ * It is pure because it only reads the state. The state changes when the published events
+ * come back through the stream.
  */
 export function decide(
   state: SchedulerState,
@@ -112,8 +112,8 @@ function decideTimeouts(
 
 /**
  * Skips what a cancel leaves undone: pending items, and dispatched attempts that no worker has
- * started, whose queued work message is withdrawn. Started attempts are told to stop by the
- * cancel event itself and settle through their outcome or the timeout.
+ * started, whose queued work message is withdrawn. Workers stop started attempts when they see
+ * the cancel event, and those attempts settle through their outcome or the timeout.
  */
 function decideCancel(batch: BatchState, nowMs: number): Decision[] {
   const decisions: Decision[] = [];
@@ -148,7 +148,9 @@ function decideFinish(batch: BatchState, nowMs: number): Decision | undefined {
   if (!batch.created || !running) return undefined;
   if (batch.inFlight > 0 || batch.undecided > 0 || !allItemsTerminal(batch)) return undefined;
 
-  const status = batch.cancelling ? 'cancelled' : batch.counts.success > 0 ? 'completed' : 'failed';
+  let status: 'completed' | 'failed' | 'cancelled' = 'failed';
+  if (batch.cancelling) status = 'cancelled';
+  else if (batch.counts.success > 0) status = 'completed';
   const scope = { batchId: batch.batchId };
   const event = decisionEvent('batch.finished', scope, `finished:${batch.roundSeq}`, nowMs, {
     status,

@@ -58,7 +58,7 @@ export class DecisionExecutor {
     return result;
   }
 
-  /** Publishes events in order of the array, in windows; used for command answers. */
+  /** Publishes events in order of the array, in windows; used for command responses. */
   async publishEvents(events: OrderflowEvent[]): Promise<PublishResult> {
     return this.executeAll(events.map((event) => ({ event })));
   }

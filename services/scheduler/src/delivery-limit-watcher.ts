@@ -32,7 +32,11 @@ export class DeliveryLimitWatcher {
     private readonly isActive: () => boolean,
   ) {}
 
-  /** Subscribes to the advisories. */
+  /**
+   * Subscribes to the advisories.
+   * NOTE: advisories are core NATS messages, so one sent while no replica is active is lost and
+   * its work message stays in the work stream.
+   */
   start(): void {
     const subject = subjects.workMaxDeliveriesAdvisory(WORK_STREAM.name, CONSUMERS.browserWorkers);
     this.subscription = this.connection.subscribe(subject, {

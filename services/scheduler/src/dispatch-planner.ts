@@ -13,8 +13,8 @@ interface BatchLoad {
 /**
  * Plans new dispatches within the global, per-batch and per-host limits. Capacity is shared by
  * water-filling: each free slot goes to the runnable batch with the fewest attempts in flight,
- * and among equals to the one that dispatched least recently, so a batch that starts later gets
- * an equal share at once instead of waiting behind a large one.
+ * and among equals to the one that dispatched least recently. A batch that starts later thus
+ * gets an equal share at once instead of waiting behind a large one.
  */
 export function planDispatches(
   state: SchedulerState,
@@ -25,7 +25,7 @@ export function planDispatches(
   if (globalFree <= 0) return [];
 
   const hostLoad = new Map(state.inFlightByHost);
-  const taken = new Set<ItemState>();
+  const chosen = new Set<ItemState>();
   const candidates = runnableBatches(state, settings);
   const decisions: Decision[] = [];
   let order = state.lastSeq;
@@ -34,13 +34,13 @@ export function planDispatches(
     const load = pickLeastLoaded(candidates);
     const item =
       load.inFlight < load.limit
-        ? nextReadyItem(load.batch, hostLoad, taken, nowMs, settings.maxPerHost)
+        ? nextReadyItem(load.batch, hostLoad, chosen, nowMs, settings.maxPerHost)
         : undefined;
     if (!item) {
       candidates.splice(candidates.indexOf(load), 1);
       continue;
     }
-    taken.add(item);
+    chosen.add(item);
     hostLoad.set(item.host, (hostLoad.get(item.host) ?? 0) + 1);
     load.inFlight += 1;
     order += 1;
@@ -84,7 +84,7 @@ function pickLeastLoaded(candidates: BatchLoad[]): BatchLoad {
 function nextReadyItem(
   batch: BatchState,
   hostLoad: Map<string, number>,
-  taken: Set<ItemState>,
+  chosen: Set<ItemState>,
   nowMs: number,
   maxPerHost: number,
 ): ItemState | undefined {
@@ -92,7 +92,7 @@ function nextReadyItem(
   for (const [host, queue] of batch.pendingByHost) {
     if ((hostLoad.get(host) ?? 0) >= maxPerHost) continue;
     for (const item of queue) {
-      if (taken.has(item)) continue;
+      if (chosen.has(item)) continue;
       if (item.notBeforeMs !== undefined && item.notBeforeMs > nowMs) continue;
       if (!best || item.index < best.index) best = item;
       break;

@@ -61,7 +61,7 @@ export class EventFollower {
     return this.waitFor(() => this.state.lastSeq >= seq, timeoutMs);
   }
 
-  /** Waits until `isDone` holds after some applied event; false on timeout. */
+  /** Waits until `isDone` returns true after an applied event; false on timeout. */
   waitFor(isDone: () => boolean, timeoutMs: number): Promise<boolean> {
     if (isDone()) return Promise.resolve(true);
     return new Promise((resolve) => {

@@ -46,7 +46,7 @@ export async function republishQueuedWork(
   }
   if (restored > 0 || tooOld > 0) {
     // NOTE: an attempt dispatched longer ago than the duplicate window is not published again,
-    // because a copy could run the attempt twice; if its message was lost it stays in flight.
+    // because a copy could run the attempt twice. If its message was lost, it stays in flight.
     log.warn({ restored, tooOld }, 'queued work messages checked after take-over');
   }
 }

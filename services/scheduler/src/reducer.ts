@@ -11,7 +11,7 @@ import {
   setOutcome,
 } from './state';
 
-/** Event types that answer a scheduler command; their `causationId` is the command id. */
+/** Event types that respond to a scheduler command; their `causationId` is the command id. */
 const COMMAND_ANSWERS = new Set([
   'batch.started',
   'batch.paused',
@@ -216,7 +216,7 @@ function settle(
 }
 
 /**
- * A person set the item's status. A terminal status ends the item, and a result of its running
+ * Applies a status a person set. A terminal status ends the item, and a result of its running
  * attempt is ignored from then on. Pending puts it back to work with a fresh retry budget and
  * clears the verify-first mark, because a person has checked the order. Processing cannot be
  * set by hand in any useful way, so it changes nothing here.

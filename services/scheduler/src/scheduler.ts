@@ -23,7 +23,7 @@ import { createState, type SchedulerState } from './state';
 /** Milliseconds a new holder of the lease waits for the replay to reach the stream's end. */
 const CATCH_UP_TIMEOUT_MS = 120_000;
 
-/** Commands fetched at once from the command consumer; they are answered one at a time. */
+/** Commands fetched at once from the command consumer, which handles them one at a time. */
 const COMMAND_BATCH_SIZE = 16;
 
 /** Milliseconds before a command whose handling failed is delivered again. */
@@ -73,7 +73,7 @@ export function deciderSettings(config: Config): DeciderSettings {
 
 /**
  * Starts one scheduler replica: replays the event stream into its state, competes for the
- * lease, and while it holds the lease answers commands and publishes decisions. The streams,
+ * lease, and while it holds the lease, handles commands and publishes decisions. The streams,
  * consumers and the lease bucket must exist (`provisionJetStream`).
  */
 export async function startScheduler(
@@ -190,7 +190,7 @@ export async function startScheduler(
 class CommandConsumer {
   private messages?: ConsumerMessages;
   private starting = false;
-  private wanted = false;
+  private shouldConsume = false;
 
   constructor(
     private readonly js: JetStreamClient,
@@ -199,7 +199,7 @@ class CommandConsumer {
   ) {}
 
   async start(): Promise<void> {
-    this.wanted = true;
+    this.shouldConsume = true;
     if (this.messages || this.starting) return;
     this.starting = true;
     try {
@@ -209,7 +209,7 @@ class CommandConsumer {
       );
       const messages = await consumer.consume({ max_messages: COMMAND_BATCH_SIZE });
       // A stop while the consumer was being created wins.
-      if (!this.wanted) {
+      if (!this.shouldConsume) {
         messages.stop();
         return;
       }
@@ -222,7 +222,7 @@ class CommandConsumer {
 
   /** Stops pulling; fetched but unanswered commands are delivered again after `ack_wait`. */
   stop(): void {
-    this.wanted = false;
+    this.shouldConsume = false;
     this.messages?.stop();
     this.messages = undefined;
   }

@@ -11,7 +11,7 @@ export type AttemptOutcome =
       artifacts?: Artifacts;
     };
 
-/** What the scheduler knows about one item, rebuilt from events. */
+/** State of one item, rebuilt from events. */
 export interface ItemState {
   itemId: string;
   batchId: string;
@@ -44,7 +44,7 @@ export interface ItemState {
   effectStarted: boolean;
 }
 
-/** What the scheduler knows about one batch, rebuilt from events. */
+/** State of one batch, rebuilt from events. */
 export interface BatchState {
   batchId: string;
   /** `batch.created` was seen; commands and dispatch wait for it. */
@@ -83,7 +83,7 @@ export interface SchedulerState {
   undecided: Set<ItemState>;
   /** Pending items waiting for `notBeforeMs`. */
   retryWaiting: Set<ItemState>;
-  /** Ids of commands that already have an answer in the event stream. */
+  /** Ids of commands that already have a response in the event stream. */
   answeredCommands: Set<string>;
   /** Stream sequence of the last event applied. */
   lastSeq: number;

@@ -18,7 +18,7 @@ describe('scheduler attempts', () => {
   let stack: TestStack;
   let scheduler: TestScheduler;
   let workers: FakeWorkers;
-  /** Outcome of each attempt, by order link path; the default is success. */
+  /** Outcome of each attempt, by host name of the order link; the default is success. */
   const plans = new Map<string, (attempt: number) => FakeOutcome>();
 
   beforeAll(async () => {

@@ -261,9 +261,8 @@ describe('decide', () => {
     sim.worker(itemIds[0]!, 'ATTEMPT_CANCELLED');
     expect(types(sim.round())).toEqual(['item.skipped']);
     const [finished] = sim.round();
-    expect(finished?.event.type === 'batch.finished' && finished.event.data.status).toBe(
-      'cancelled',
-    );
+    expect(finished?.event.type).toBe('batch.finished');
+    expect(finished?.event.data).toMatchObject({ status: 'cancelled' });
   });
 
   it('makes the same decisions after a replay', () => {
@@ -319,10 +318,8 @@ describe('decide', () => {
     sim.worker(itemId, 'BROWSER_CRASHED', 1);
 
     const [finished] = sim.round();
-    expect(finished?.event.type === 'batch.finished' && finished.event.data).toMatchObject({
-      status: 'completed',
-      succeeded: 1,
-    });
+    expect(finished?.event.type).toBe('batch.finished');
+    expect(finished?.event.data).toMatchObject({ status: 'completed', succeeded: 1 });
   });
 });
 
@@ -373,7 +370,8 @@ describe('decideCommand', () => {
       3,
     );
     const event = result.kind === 'answer' ? result.events[0] : undefined;
-    expect(event?.type === 'batch.command_rejected' && event.data.code).toBe('NOTHING_TO_RETRY');
+    expect(event?.type).toBe('batch.command_rejected');
+    expect(event?.data).toMatchObject({ code: 'NOTHING_TO_RETRY' });
   });
 });
 

@@ -34,9 +34,9 @@ const limits = {
 };
 
 /**
- * Checks the history of a finished batch for lost or doubled work: each item ends exactly once,
- * its attempts are numbered 1..n without gaps or repeats, each scheduled retry was dispatched,
- * and no item had two attempts in flight at once.
+ * Checks the history of a finished batch for lost or doubled work. Each item ends exactly once
+ * and its attempts are numbered 1..n without gaps or repeats. Each scheduled retry was
+ * dispatched, and no item had two attempts in flight at once.
  */
 function expectNothingLost(events: LoggedEvent[], batchId: string, itemIds: string[]): void {
   const ofBatch = events.filter((event) => event.batchId === batchId);

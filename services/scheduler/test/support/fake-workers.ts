@@ -39,7 +39,7 @@ export interface FakeWorkers {
 
 /**
  * Starts fake browser workers on the real work consumer. Like real workers they publish
- * `item.attempt_started`, run, publish the outcome and only then acknowledge; they report
+ * `item.attempt_started`, run, publish the outcome and only then acknowledge. They report
  * WORKER_LOST for a redelivered message and stop an attempt when its batch is cancelled.
  */
 export async function startFakeWorkers(

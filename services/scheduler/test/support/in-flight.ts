@@ -10,8 +10,8 @@ export interface InFlightPeaks {
 }
 
 /**
- * Replays events in stream order and tracks attempts in flight: an attempt enters with
- * `item.dispatched` and leaves with its outcome (succeeded, failed, timed out) or when the item
+ * Replays events in stream order and tracks attempts in flight. An attempt enters with
+ * `item.dispatched`. It leaves with its outcome (succeeded, failed, timed out) or when the item
  * ends otherwise (skipped, set by hand).
  */
 export function inFlightPeaks(events: LoggedEvent[]): InFlightPeaks {

@@ -173,7 +173,7 @@ async function sendCommand(js: JetStreamClient, command: BatchCommand): Promise<
   return command.commandId;
 }
 
-/** Waits for the scheduler's answer to a command. */
+/** Waits for the first event caused by a command and returns it. */
 export function answerOf(events: EventLog, commandId: string) {
   return events
     .waitUntil(
