@@ -45,6 +45,8 @@ export class DecisionExecutor {
     private readonly js: JetStreamClient,
     private readonly jsm: JetStreamManager,
     private readonly log: Logger,
+    /** Called for each event JetStream stored, that is, not dropped as a duplicate. */
+    private readonly onStored: (event: OrderflowEvent) => void = () => {},
   ) {}
 
   /** Executes decisions in windows; rejects when a publish fails after JetStream's retries. */
@@ -80,6 +82,7 @@ export class DecisionExecutor {
   private async execute(decision: Decision): Promise<PubAck> {
     if (decision.withdraw) await this.withdraw(decision.withdraw, decision.event.type);
     const ack = await this.publishEvent(decision.event);
+    if (!ack.duplicate) this.onStored(decision.event);
     // The work message follows its stored dispatch event, so a worker's events for the attempt
     // can never come before the dispatch in the event stream.
     if (decision.work) await this.publishWork(decision.work);

@@ -19,9 +19,11 @@ const connection = await connectNats({
   log,
 });
 await provisionJetStream(connection, log, { maxConcurrentItems: config.MAX_CONCURRENT_ITEMS });
+const registry = createMetricsRegistry('scheduler');
 const scheduler = await startScheduler(config, {
   connection,
   log,
+  registry,
   onFatal: () => {
     // The lease is already released; a restart replays the events and starts over.
     log.fatal('scheduler cannot follow the event stream, exiting');
@@ -32,7 +34,7 @@ const scheduler = await startScheduler(config, {
 const ops = await startOpsServer({
   port: config.HEALTH_PORT,
   log,
-  registry: createMetricsRegistry('scheduler'),
+  registry,
   checkReadiness: () => ({
     ready: scheduler.isCaughtUp() && !connection.isClosed(),
     details: {

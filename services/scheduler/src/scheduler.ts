@@ -8,6 +8,7 @@ import { Kvm } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { COMMANDS_STREAM, CONSUMERS, KV_BUCKETS } from '@orderflow/contracts';
 import type { Logger } from '@orderflow/service-kit';
+import type { Registry } from 'prom-client';
 import { CommandHandler } from './command-handler';
 import type { Config } from './config';
 import type { DeciderSettings } from './decision';
@@ -16,6 +17,7 @@ import { DecisionLoop } from './decision-loop';
 import { DeliveryLimitWatcher } from './delivery-limit-watcher';
 import { EventFollower } from './event-follower';
 import { SchedulerLease } from './lease';
+import { registerSchedulerMetrics } from './metrics';
 import { republishQueuedWork } from './queued-work';
 import { SerialQueue } from './serial-queue';
 import { createState, type SchedulerState } from './state';
@@ -33,6 +35,8 @@ const COMMAND_RETRY_MS = 2_000;
 export interface SchedulerDeps {
   connection: NatsConnection;
   log: Logger;
+  /** Registry for the scheduler's metrics; none are registered without it. */
+  registry?: Registry;
   /**
    * Called when the replica can no longer work, because following the event stream failed.
    * The replica has already released the lease; the composition root should exit.
@@ -89,7 +93,12 @@ export async function startScheduler(
 
   const state = createState();
   const queue = new SerialQueue();
-  const executor = new DecisionExecutor(js, jsm, log);
+  const metrics = deps.registry
+    ? registerSchedulerMetrics(deps.registry, state, () => mayDecide())
+    : undefined;
+  const executor = new DecisionExecutor(js, jsm, log, (event) =>
+    metrics?.decisions.inc({ type: event.type }),
+  );
   let loop: DecisionLoop | undefined;
   const follower = new EventFollower(js, jsm, state, log, {
     onApplied: () => loop?.kick(),

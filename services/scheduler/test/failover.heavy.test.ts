@@ -147,6 +147,8 @@ describe('scheduler faults', () => {
     const child = spawnScheduler(stack.server.url, healthPort);
     try {
       await waitUntil(() => isActive(healthPort), 'scheduler process active', 30_000);
+      const metrics = await fetch(`http://127.0.0.1:${healthPort}/metrics`).then((r) => r.text());
+      expect(metrics).toContain('orderflow_scheduler_active{service="scheduler"} 1');
       const { batchId, itemIds } = await createBatch(stack.js, { itemCount: 60, hostOf });
       await answerOf(stack.events, await sendControl(stack.js, batchId, 'start'));
       await stack.events.waitUntil(() => succeeded(batchId) >= 15, 'fifteen successes');
