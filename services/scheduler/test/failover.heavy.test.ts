@@ -131,7 +131,8 @@ describe('scheduler faults', () => {
     await waitUntil(() => standby.handle.isActive(), 'standby active', 10_000);
     const takeoverMs = Date.now() - killedAtMs;
     console.info(`failover: standby active ${takeoverMs} ms after the active replica died`);
-    expect(takeoverMs).toBeLessThanOrEqual(LEASE_TTL_MS + LEASE_RENEW_MS + 500);
+    // The margin covers the catch-up with the event stream and timer delays on a busy machine.
+    expect(takeoverMs).toBeLessThanOrEqual(LEASE_TTL_MS + LEASE_RENEW_MS + 1_000);
 
     const finished = await stack.events.waitFor(
       'batch.finished',
