@@ -60,7 +60,7 @@ export class SchedulerLease {
       const value: LeaseValue = { holder: this.options.replicaId, expiresAtMs: 0 };
       try {
         await this.options.kv.update(LEASE_KEY, encodeJson(value), this.revision);
-        this.options.log.info({ replicaId: this.options.replicaId }, 'scheduler lease released');
+        this.options.log.info('scheduler lease released');
       } catch (error) {
         this.options.log.warn({ err: error }, 'releasing the scheduler lease failed');
       }
@@ -113,7 +113,7 @@ export class SchedulerLease {
     }
     if (held === this.held) return;
     this.held = held;
-    this.options.log.info({ replicaId: this.options.replicaId, held }, 'scheduler lease changed');
+    this.options.log.info({ held }, 'scheduler lease changed');
     this.options.onChange(held);
   }
 }
