@@ -12,6 +12,14 @@ export interface FollowerListeners {
   onFailed: (error: unknown) => void;
 }
 
+/**
+ * Milliseconds each pull request of the ordered consumer stays open. The client's default of
+ * 30 s also sets the heartbeat interval, so after a NATS server restart the follower would
+ * notice its lost consumer only after about a minute; 5 s brings that down to seconds at the
+ * cost of one pull request per 5 s while idle.
+ */
+export const FOLLOW_PULL_EXPIRES_MS = 5_000;
+
 interface Waiter {
   isDone: () => boolean;
   resolve: (done: boolean) => void;
@@ -38,7 +46,7 @@ export class EventFollower {
   /** Starts the replay; returns once the consumer exists, not when the replay is done. */
   async start(): Promise<void> {
     const consumer = await this.js.consumers.get(EVENTS_STREAM.name);
-    this.messages = await consumer.consume();
+    this.messages = await consumer.consume({ expires: FOLLOW_PULL_EXPIRES_MS });
     void this.follow(this.messages);
   }
 

@@ -15,7 +15,7 @@ import type { DeciderSettings } from './decision';
 import { DecisionExecutor } from './decision-executor';
 import { DecisionLoop } from './decision-loop';
 import { DeliveryLimitWatcher } from './delivery-limit-watcher';
-import { EventFollower } from './event-follower';
+import { EventFollower, FOLLOW_PULL_EXPIRES_MS } from './event-follower';
 import { SchedulerLease } from './lease';
 import { registerSchedulerMetrics } from './metrics';
 import { republishQueuedWork } from './queued-work';
@@ -216,7 +216,10 @@ class CommandConsumer {
         COMMANDS_STREAM.name,
         CONSUMERS.schedulerCommands,
       );
-      const messages = await consumer.consume({ max_messages: COMMAND_BATCH_SIZE });
+      const messages = await consumer.consume({
+        max_messages: COMMAND_BATCH_SIZE,
+        expires: FOLLOW_PULL_EXPIRES_MS,
+      });
       // A stop while the consumer was being created wins.
       if (!this.shouldConsume) {
         messages.stop();

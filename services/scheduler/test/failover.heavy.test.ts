@@ -143,6 +143,23 @@ describe('scheduler faults', () => {
     expectNothingLost(stack.events.events, batchId, itemIds);
   });
 
+  it('finishes a batch across a NATS server restart', async () => {
+    const scheduler = await startTestScheduler(stack, testConfig(stack, limits));
+    schedulers.push(scheduler);
+    const { batchId, itemIds } = await createBatch(stack.js, { itemCount: 60, hostOf });
+    await answerOf(stack.events, await sendControl(stack.js, batchId, 'start'));
+    await stack.events.waitUntil(() => succeeded(batchId) >= 15, 'fifteen successes');
+
+    await stack.server.restart('SIGKILL');
+    const finished = await stack.events.waitFor(
+      'batch.finished',
+      (e) => e.batchId === batchId,
+      60_000,
+    );
+    expect(finished.data.succeeded).toBe(60);
+    expectNothingLost(stack.events.events, batchId, itemIds);
+  });
+
   it('loses nothing after SIGKILL of a scheduler process', async () => {
     const healthPort = await findFreePort();
     const child = spawnScheduler(stack.server.url, healthPort);

@@ -19,7 +19,7 @@ export class EventLog {
   static async start(js: JetStreamClient): Promise<EventLog> {
     const log = new EventLog();
     const consumer = await js.consumers.get(EVENTS_STREAM.name);
-    log.messages = await consumer.consume();
+    log.messages = await consumer.consume({ expires: 5_000 });
     void (async () => {
       for await (const message of log.messages!) {
         log.events.push({ ...parseEvent(decodeJson(message.data)), seq: message.seq });
