@@ -14,9 +14,9 @@ export interface FollowerListeners {
 
 /**
  * Milliseconds each pull request of the ordered consumer stays open. The client's default of
- * 30 s also sets the heartbeat interval, so after a NATS server restart the follower would
- * notice its lost consumer only after about a minute; 5 s brings that down to seconds at the
- * cost of one pull request per 5 s while idle.
+ * 30 s also sets the heartbeat interval, so after a NATS server restart the follower noticed its
+ * lost consumer only after about 40 s (nats-server 2.9.10). With 5 s it recovers in seconds, at
+ * the cost of one pull request per 5 s while idle.
  */
 export const FOLLOW_PULL_EXPIRES_MS = 5_000;
 
