@@ -38,12 +38,14 @@ export class SchedulerLease {
   private timer?: NodeJS.Timeout;
   private expiryTimer?: NodeJS.Timeout;
   private stopped = false;
+  /** The check in progress, which a stop waits for so that it cannot renew after a release. */
+  private checking: Promise<void> = Promise.resolve();
 
   constructor(private readonly options: LeaseOptions) {}
 
   /** Starts checking and renewing; the first check runs at once. */
   start(): void {
-    void this.tick();
+    this.tick();
   }
 
   /** Tells whether this replica holds an unexpired lease by its own clock. */
@@ -56,6 +58,7 @@ export class SchedulerLease {
     this.stopped = true;
     clearTimeout(this.timer);
     clearTimeout(this.expiryTimer);
+    await this.checking;
     if (release && this.isHeld()) {
       const value: LeaseValue = { holder: this.options.replicaId, expiresAtMs: 0 };
       try {
@@ -69,8 +72,12 @@ export class SchedulerLease {
     this.setHeld(false);
   }
 
-  private async tick(): Promise<void> {
+  private tick(): void {
     if (this.stopped) return;
+    this.checking = this.check();
+  }
+
+  private async check(): Promise<void> {
     try {
       await this.renewOrTakeOver();
     } catch (error) {
@@ -78,7 +85,7 @@ export class SchedulerLease {
     }
     if (this.stopped) return;
     this.setHeld(this.isHeld());
-    this.timer = setTimeout(() => void this.tick(), this.options.renewMs);
+    this.timer = setTimeout(() => this.tick(), this.options.renewMs);
   }
 
   private async renewOrTakeOver(): Promise<void> {
@@ -98,7 +105,8 @@ export class SchedulerLease {
         : await kv.create(LEASE_KEY, next);
       this.heldUntilMs = requestedAtMs + ttlMs;
     } catch (error) {
-      // Another replica wrote the key between our read and write: it holds the lease now.
+      // Another replica wrote the key first, or NATS did not confirm the write. Either way this
+      // replica must not act as the holder.
       this.heldUntilMs = 0;
       this.options.log.debug({ err: error }, 'scheduler lease taken by another replica');
     }
