@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createEvent } from '@orderflow/contracts';
 import { findFreePort } from '@orderflow/harness';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { LoggedEvent } from './support/event-log';
@@ -9,6 +10,7 @@ import { inFlightPeaks } from './support/in-flight';
 import {
   answerOf,
   createBatch,
+  publishEvent,
   sendControl,
   startStack,
   startTestScheduler,
@@ -141,6 +143,30 @@ describe('scheduler faults', () => {
     );
     expect(finished.data.succeeded).toBe(80);
     expectNothingLost(stack.events.events, batchId, itemIds);
+  });
+
+  it('restores a work message lost in a crash', async () => {
+    // A replica that died after publishing item.dispatched but before its work message.
+    const { batchId, itemIds } = await createBatch(stack.js, { itemCount: 1, hostOf });
+    const itemId = itemIds[0]!;
+    const scope = { source: 'scheduler' as const, batchId };
+    await publishEvent(stack.js, createEvent('batch.started', scope, { maxConcurrency: 5 }));
+    await publishEvent(
+      stack.js,
+      createEvent(
+        'item.dispatched',
+        { ...scope, itemId, attempt: 1 },
+        { attempt: 1, verifyFirst: false },
+      ),
+    );
+
+    const scheduler = await startTestScheduler(stack, testConfig(stack, limits));
+    schedulers.push(scheduler);
+    const finished = await stack.events.waitFor('batch.finished', (e) => e.batchId === batchId);
+
+    expect(finished.data.succeeded).toBe(1);
+    expect(workers.received.map((work) => [work.itemId, work.attempt])).toEqual([[itemId, 1]]);
+    expect(stack.events.ofType('item.dispatched', batchId)).toHaveLength(1);
   });
 
   it('finishes a batch across a NATS server restart', async () => {
