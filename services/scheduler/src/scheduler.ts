@@ -28,6 +28,9 @@ const CATCH_UP_TIMEOUT_MS = 120_000;
 /** Commands fetched at once from the command consumer, which handles them one at a time. */
 const COMMAND_BATCH_SIZE = 16;
 
+/** Milliseconds before a replica holding the lease tries again to take over after a failure. */
+const TAKE_OVER_RETRY_MS = 1_000;
+
 /** Milliseconds before a command whose handling failed is delivered again. */
 const COMMAND_RETRY_MS = 2_000;
 
@@ -110,6 +113,8 @@ export async function startScheduler(
     },
   });
   let leading = false;
+  let takingOver = false;
+  let stopped = false;
   let caughtUp = false;
   const mayDecide = () => leading && lease.isHeld();
 
@@ -142,16 +147,28 @@ export async function startScheduler(
   });
 
   const lead = async () => {
+    if (leading || takingOver || stopped) return;
+    takingOver = true;
     try {
-      caughtUp = await follower.catchUp(CATCH_UP_TIMEOUT_MS);
-      if (!lease.isHeld()) return;
+      if (!(await follower.catchUp(CATCH_UP_TIMEOUT_MS))) {
+        throw new Error(`event replay not caught up within ${CATCH_UP_TIMEOUT_MS} ms`);
+      }
+      caughtUp = true;
+      if (!lease.isHeld() || stopped) return;
       await queue.run(() => republishQueuedWork(state, executor, settings, log));
       leading = true;
       loop?.activate();
       await commandConsumer.start();
       log.info({ seq: state.lastSeq }, 'scheduler active');
     } catch (error) {
-      log.error({ err: error }, 'taking over as the active scheduler failed');
+      // Holding the lease without acting would block the standby, so keep trying.
+      log.error({ err: error }, 'taking over as the active scheduler failed, trying again');
+      stepDown();
+      setTimeout(() => {
+        if (lease.isHeld()) void lead();
+      }, TAKE_OVER_RETRY_MS);
+    } finally {
+      takingOver = false;
     }
   };
 
@@ -177,6 +194,7 @@ export async function startScheduler(
     isActive: () => mayDecide(),
     isCaughtUp: () => caughtUp,
     async stop() {
+      stopped = true;
       stepDown();
       await queue.idle();
       await lease.stop(true);
@@ -185,6 +203,7 @@ export async function startScheduler(
       log.info('scheduler stopped');
     },
     abort() {
+      stopped = true;
       leading = false;
       loop?.deactivate();
       commandConsumer.stop();
