@@ -63,6 +63,7 @@ export class Attempt {
   private readonly startedAt = performance.now();
   private readonly stepTimes: Record<string, number> = {};
   private currentStep: string | undefined;
+  private interruptedAtStep: string | undefined;
   private currentStepStartedAt = 0;
   private effectStep: string | undefined;
   private blocked: BlockedRequest | undefined;
@@ -86,6 +87,7 @@ export class Attempt {
   interrupt(reason: InterruptReason): void {
     if (this.interruptReason) return;
     this.interruptReason = reason;
+    this.interruptedAtStep = this.currentStep;
     this.log.info({ reason, step: this.currentStep }, 'attempt interrupted');
     this.resolveInterrupt(reason);
   }
@@ -164,6 +166,8 @@ export class Attempt {
       onBlocked: (url, address, message) => {
         this.blocked ??= { url, address, message };
         this.log.warn({ url, address }, 'request blocked by the address policy');
+        // Any blocked request ends the attempt, before a later step can change the site.
+        this.interrupt('blocked');
       },
       onUpstreamError: (url, code) => {
         this.upstreamErrors.push({ url, code });
@@ -190,6 +194,14 @@ export class Attempt {
       work: this.work,
       fields: {},
       beginStep: async (name, options) => {
+        // The recipe runs on while an interrupted attempt captures artifacts, so no further
+        // step may start, above all no effect step.
+        if (this.interruptReason) {
+          throw new AttemptError(
+            INTERRUPT_CODES[this.interruptReason],
+            'the attempt was interrupted',
+          );
+        }
         this.finishStep();
         this.currentStep = name;
         this.currentStepStartedAt = performance.now();
@@ -275,24 +287,29 @@ export class Attempt {
     await this.deps.host.release(lease);
     const artifacts = await this.store(captured, pageLog);
     const error = this.interruptError(reason);
-    if (!this.effectStep) return this.failure(error, artifacts);
+    if (!this.effectStep || !mayRetryAfterEffect(error.code)) return this.failure(error, artifacts);
     if (reason === 'cancelled') return this.unsafe(error, artifacts, 'the batch was cancelled');
     return this.settleAfterEffect(error, artifacts);
   }
 
   private interruptError(reason: InterruptReason): AttemptError {
-    const step = this.currentStep;
+    const step = this.interruptedAtStep;
     const messages: Record<InterruptReason, string> = {
       deadline: `the attempt did not finish within ${this.work.timeoutMs} ms; it hung at step ${step ?? 'start'}`,
       scheduler_timeout: `the scheduler gave up on the attempt at step ${step ?? 'start'}`,
       cancelled: 'the batch was cancelled during the attempt',
       shutdown: 'the worker shut down during the attempt and handed it back',
       crashed: 'Chromium crashed or disconnected during the attempt',
+      blocked: `blocked ${this.blocked?.url}: ${this.blocked?.message}`,
     };
-    const details =
-      reason === 'deadline' || reason === 'scheduler_timeout'
-        ? { timeoutMs: this.work.timeoutMs }
-        : {};
+    const details: Record<string, unknown> = {};
+    if (reason === 'deadline' || reason === 'scheduler_timeout') {
+      details.timeoutMs = this.work.timeoutMs;
+    }
+    if (reason === 'blocked') {
+      details.blockedUrl = this.blocked?.url;
+      details.blockedAddress = this.blocked?.address ?? null;
+    }
     return new AttemptError(INTERRUPT_CODES[reason], messages[reason], details, { step });
   }
 

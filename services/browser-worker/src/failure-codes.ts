@@ -8,7 +8,8 @@ export type InterruptReason =
   | 'scheduler_timeout'
   | 'cancelled'
   | 'shutdown'
-  | 'crashed';
+  | 'crashed'
+  | 'blocked';
 
 /** Error code reported for each interrupt reason when no effect step had begun. */
 export const INTERRUPT_CODES: Record<InterruptReason, ErrorCode> = {
@@ -17,6 +18,7 @@ export const INTERRUPT_CODES: Record<InterruptReason, ErrorCode> = {
   cancelled: 'ATTEMPT_CANCELLED',
   shutdown: 'WORKER_SHUTDOWN',
   crashed: 'BROWSER_CRASHED',
+  blocked: 'BLOCKED_ADDRESS',
 };
 
 /** A request the address proxy rejected. */
