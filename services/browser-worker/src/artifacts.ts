@@ -20,6 +20,31 @@ export interface CapturedPage {
 /** JPEG quality used when a PNG screenshot exceeds its cap. */
 const FALLBACK_JPEG_QUALITY = 50;
 
+/**
+ * Takes a screenshot through the DevTools protocol. Playwright's own screenshot waits for a
+ * pending navigation to commit, so it fails on exactly the pages that hang.
+ */
+async function screenshotNow(page: Page, format: 'png' | 'jpeg', timeoutMs: number) {
+  const session = await withTimeout(
+    page.context().newCDPSession(page),
+    timeoutMs,
+    'opening a DevTools session',
+  );
+  try {
+    const shot = await withTimeout(
+      session.send('Page.captureScreenshot', {
+        format,
+        ...(format === 'jpeg' ? { quality: FALLBACK_JPEG_QUALITY } : {}),
+      }),
+      timeoutMs,
+      'taking a screenshot',
+    );
+    return Buffer.from(shot.data, 'base64');
+  } finally {
+    session.detach().catch(() => undefined);
+  }
+}
+
 async function captureScreenshot(
   page: Page,
   limits: ArtifactLimits,
@@ -27,13 +52,9 @@ async function captureScreenshot(
   notes: string[],
 ) {
   try {
-    const png = await page.screenshot({ type: 'png', timeout: timeoutMs, animations: 'disabled' });
+    const png = await screenshotNow(page, 'png', timeoutMs);
     if (png.length <= limits.maxScreenshotBytes) return png;
-    const jpeg = await page.screenshot({
-      type: 'jpeg',
-      quality: FALLBACK_JPEG_QUALITY,
-      timeout: timeoutMs,
-    });
+    const jpeg = await screenshotNow(page, 'jpeg', timeoutMs);
     if (jpeg.length <= limits.maxScreenshotBytes) return jpeg;
     notes.push(`screenshot skipped: ${jpeg.length} bytes exceed ${limits.maxScreenshotBytes}`);
   } catch (error) {
@@ -55,7 +76,10 @@ async function captureHtml(page: Page, limits: ArtifactLimits, timeoutMs: number
   }
 }
 
-/** Takes a screenshot and the HTML of `page`, each within `timeoutMs` and its size cap. */
+/**
+ * Takes a screenshot and the HTML of `page`, each within `timeoutMs` and its size cap. The HTML
+ * of a page whose navigation never committed cannot be read, so it is skipped after the timeout.
+ */
 export async function capturePage(
   page: Page,
   limits: ArtifactLimits,

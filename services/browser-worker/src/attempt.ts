@@ -47,7 +47,7 @@ export type AttemptOutcome =
 /** Time a screenshot may take when the batch was cancelled, which must stop within 2 s. */
 const CANCEL_CAPTURE_TIMEOUT_MS = 700;
 /** Time a screenshot or HTML capture may take otherwise. */
-const CAPTURE_TIMEOUT_MS = 3_000;
+const CAPTURE_TIMEOUT_MS = 1_500;
 
 /**
  * One attempt at one item: a fresh browser context behind the slot's address proxy, the
@@ -187,7 +187,8 @@ export class Attempt {
     return this.recipe.run(session);
   }
 
-  private session(page: Page): RecipeSession {
+  /** Builds the session of a recipe run; `guarded` stops new steps once the attempt is interrupted. */
+  private session(page: Page, guarded = true): RecipeSession {
     const settings = this.deps.settings;
     return {
       page,
@@ -196,7 +197,7 @@ export class Attempt {
       beginStep: async (name, options) => {
         // The recipe runs on while an interrupted attempt captures artifacts, so no further
         // step may start, above all no effect step.
-        if (this.interruptReason) {
+        if (guarded && this.interruptReason) {
           throw new AttemptError(
             INTERRUPT_CODES[this.interruptReason],
             'the attempt was interrupted',
@@ -287,7 +288,8 @@ export class Attempt {
     await this.deps.host.release(lease);
     const artifacts = await this.store(captured, pageLog);
     const error = this.interruptError(reason);
-    if (!this.effectStep || !mayRetryAfterEffect(error.code)) return this.failure(error, artifacts);
+    // A blocked address is final and changes nothing on the site, so it needs no verification.
+    if (!this.effectStep || reason === 'blocked') return this.failure(error, artifacts);
     if (reason === 'cancelled') return this.unsafe(error, artifacts, 'the batch was cancelled');
     return this.settleAfterEffect(error, artifacts);
   }
@@ -335,7 +337,7 @@ export class Attempt {
       });
       const page = await lease.context.newPage();
       new PageLog(this.deps.settings.maxLogEntries).attach(page);
-      const verified = await this.recipe.verify(this.session(page));
+      const verified = await this.recipe.verify(this.session(page, false));
       if (verified) {
         this.log.info({ code: error.code }, 'verification found the order confirmed');
         return await this.succeed(page, { ...verified, verified: true });
