@@ -123,7 +123,13 @@ export class Attempt {
     lease.browser.once('disconnected', onDisconnect);
     const pageLog = new PageLog(this.deps.settings.maxLogEntries);
     try {
-      const page = await lease.context.newPage();
+      let page: Page;
+      try {
+        page = await lease.context.newPage();
+      } catch (error) {
+        const context = this.failureContext(undefined, lease.browser.isConnected());
+        return this.failure(classifyFailure(error, context, 'open page'));
+      }
       pageLog.attach(page);
       const session = this.session(page);
       const outcome = this.perform(session).then(

@@ -49,6 +49,8 @@ function sandboxArgs(): string[] {
  */
 export class BrowserHost {
   private current: Promise<Browser> | undefined;
+  /** The browser `current` resolved to, so that its disconnect can be matched. */
+  private currentBrowser: Browser | undefined;
   private contextsServed = 0;
   private readonly openContexts = new Map<Browser, number>();
   private readonly retired = new Set<Browser>();
@@ -113,7 +115,14 @@ export class BrowserHost {
 
   private browser(): Promise<Browser> {
     if (this.closed) return Promise.reject(new Error('the browser host is closed'));
-    this.current ??= this.launch();
+    if (!this.current) {
+      const launching = this.launch();
+      this.current = launching;
+      // A failed launch is forgotten, so the next attempt tries again.
+      launching.catch(() => {
+        if (this.current === launching) this.current = undefined;
+      });
+    }
     return this.current;
   }
 
@@ -129,14 +138,15 @@ export class BrowserHost {
       handleSIGHUP: false,
       timeout: LAUNCH_TIMEOUT_MS,
     });
-    launching.catch(() => {
-      if (this.current === launching) this.current = undefined;
-    });
     const browser = await launching;
     this.contextsServed = 0;
     this.openContexts.set(browser, 0);
+    this.currentBrowser = browser;
     browser.once('disconnected', () => {
-      if (this.current === launching) this.current = undefined;
+      if (this.currentBrowser === browser) {
+        this.current = undefined;
+        this.currentBrowser = undefined;
+      }
       this.openContexts.delete(browser);
       this.retired.delete(browser);
       if (!this.closed) log.warn('Chromium disconnected; the next attempt launches a new one');
@@ -148,6 +158,7 @@ export class BrowserHost {
   private retireCurrent(reason: string): void {
     const current = this.current;
     this.current = undefined;
+    this.currentBrowser = undefined;
     void current?.then((browser) => {
       this.options.log.info({ reason }, 'replacing Chromium');
       this.retired.add(browser);
