@@ -12,7 +12,7 @@ import { type AddressInfo, connect, isIP, type Socket } from 'node:net';
 import { type AddressPolicy, checkResolvedUrl, type LookupFn } from '@orderflow/url-policy';
 import type { Logger } from 'pino';
 
-/** What the proxy reports to the attempt that currently owns it. */
+/** Receiver of the proxy's reports, which is the attempt that currently uses it. */
 export interface ProxyListener {
   /** A request was rejected before any connection because the policy blocks its address. */
   onBlocked(url: string, address: string | undefined, message: string): void;
@@ -45,7 +45,7 @@ function bareHost(url: URL): string {
   return host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host;
 }
 
-/** A lookup that resolves nothing, so that a confined worker sends no DNS query. */
+/** Resolves only `localhost`, so that a confined worker sends no DNS query. */
 export const confinedLookup: LookupFn = async (hostname) => {
   if (hostname === 'localhost') return [{ address: '127.0.0.1' }];
   throw Object.assign(new Error(`${hostname} is not resolved in confined mode`), {
@@ -102,7 +102,7 @@ export class AddressProxy {
     return proxy;
   }
 
-  /** Routes reports to the attempt now using the proxy and forgets earlier DNS answers. */
+  /** Sends reports to the attempt now using the proxy and clears cached address checks. */
   attach(listener: ProxyListener): void {
     this.listener = listener;
     this.verdicts = new Map();

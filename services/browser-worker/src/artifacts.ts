@@ -9,7 +9,7 @@ export interface ArtifactLimits {
   maxHtmlBytes: number;
 }
 
-/** What was captured from a page before its context closed. */
+/** Screenshot, HTML and notes captured from a page before its context closed. */
 export interface CapturedPage {
   screenshot?: Buffer;
   html?: string;

@@ -29,7 +29,7 @@ export interface AttemptSettings {
   artifactsBucket: string;
 }
 
-/** What an attempt needs from the worker. */
+/** Collaborators an attempt receives from the worker. */
 export interface AttemptDeps {
   host: BrowserHost;
   proxy: AddressProxy;
@@ -323,9 +323,9 @@ export class Attempt {
 
   /**
    * Decides an attempt that failed or stopped after an effect step began. Retrying blindly could
-   * pay twice, so the recipe's verification runs in a fresh context: a confirmed order is a
-   * success, an order that is clearly not confirmed keeps the original failure, and anything
-   * else (no verification, or the verification failed) is UNSAFE_TO_RETRY.
+   * pay twice, so the recipe's verification runs in a fresh context. A confirmed order is a
+   * success, and an order that is clearly not confirmed keeps the original failure. Without a
+   * verification, or when it fails, the outcome is UNSAFE_TO_RETRY.
    */
   private async settleAfterEffect(
     error: AttemptError,

@@ -2,7 +2,7 @@ import { type ErrorCode, isRetryable } from '@orderflow/contracts';
 import { AttemptError } from './attempt-error';
 import type { DocumentResponse } from './page-log';
 
-/** Why a running attempt was stopped from outside its recipe. */
+/** Reason a running attempt was stopped from outside its recipe. */
 export type InterruptReason =
   | 'deadline'
   | 'scheduler_timeout'
@@ -80,7 +80,7 @@ export function classifyFailure(error: unknown, context: FailureContext, step: s
     const code = status >= 500 ? 'PAGE_SERVER_ERROR' : 'PAGE_CLIENT_ERROR';
     return new AttemptError(
       code,
-      `the order site answered HTTP ${status} for ${lastDocument?.url}`,
+      `the order site returned HTTP ${status} for ${lastDocument?.url}`,
       { httpStatus: status, url: lastDocument?.url, missing: error.details },
       { cause: error, step: error.step ?? step },
     );

@@ -17,7 +17,7 @@ export function attemptKey(itemId: string, attempt: number): string {
   return `${itemId}:${attempt}`;
 }
 
-/** What handling one work message needs from the worker. */
+/** Worker state and collaborators used to handle one work message. */
 export interface WorkContext {
   publisher: EventPublisher;
   attemptDeps: AttemptDeps;

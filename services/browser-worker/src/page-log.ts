@@ -1,6 +1,6 @@
 import type { Page } from 'playwright-core';
 
-/** A request that failed or was answered with HTTP 400 or above. */
+/** A request that failed or received a response with HTTP status 400 or above. */
 export interface FailedRequest {
   url: string;
   method: string;

@@ -1,7 +1,7 @@
 import type { Consumer, ConsumerMessages, JsMsg } from '@nats-io/jetstream';
 import type { Logger } from 'pino';
 
-/** How long one pull request waits for a message before the loop asks again. */
+/** Time one pull request waits for a message before the loop sends the next one. */
 const PULL_EXPIRES_MS = 5_000;
 /** Pause after a failed pull request, such as while NATS reconnects. */
 const PULL_RETRY_DELAY_MS = 1_000;

@@ -20,7 +20,7 @@ import { loadRecipes } from './recipes/load-recipes';
 import type { Recipe } from './recipes/recipe';
 import { selectRecipe } from './recipes/select-recipe';
 
-/** What the worker receives from its composition root. */
+/** Connections and options the worker receives from its composition root. */
 export interface BrowserWorkerDeps {
   connection: NatsConnection;
   log: Logger;

@@ -2,7 +2,7 @@ import type { WorkMessage } from '@orderflow/contracts';
 import type { Page } from 'playwright-core';
 import type { RecipeMatch } from './recipe-schema';
 
-/** What a recipe run hands back: the order number and, unless given, the page URL is used. */
+/** Result of a recipe run. Without `finalOrderUrl`, the page URL is the final order link. */
 export interface RecipeResult {
   orderNumber: string;
   finalOrderUrl?: string;

@@ -75,7 +75,7 @@ async function goto(session: RecipeSession, step: Extract<Step, { action: 'goto'
   const status = response?.status() ?? 200;
   if (status >= 400) {
     const code = status >= 500 ? 'PAGE_SERVER_ERROR' : 'PAGE_CLIENT_ERROR';
-    throw new AttemptError(code, `the order site answered HTTP ${status} for ${url}`, {
+    throw new AttemptError(code, `the order site returned HTTP ${status} for ${url}`, {
       httpStatus: status,
       url: response?.url() ?? url,
     });
