@@ -11,6 +11,15 @@ const cwd =
     ? process.env.INIT_CWD
     : process.cwd();
 
+/** Exit status after Ctrl-C, 128 plus the signal number as shells report it. */
+const INTERRUPTED_EXIT_CODE = 130;
+
+// Ctrl-C during `watch` would leave the shell prompt right after the redrawn progress line.
+process.once('SIGINT', () => {
+  if (process.stdout.isTTY) process.stdout.write('\n');
+  process.exit(INTERRUPTED_EXIT_CODE);
+});
+
 process.exitCode = await runCli({
   argv: process.argv.slice(2),
   stdout: process.stdout,
