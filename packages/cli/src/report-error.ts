@@ -10,8 +10,11 @@ const MAX_DETAILS_CHARS = 1_000;
 
 const PROGRAM = 'orderflow';
 
-/** Describes one row error of a rejected import, such as `row 4, column amount: ...`. */
-function formatRowError(error: Record<string, unknown>): string {
+/**
+ * Describes one row error of an import, such as `row 4, column amount: ...`. A message that
+ * already starts with its row, as the importer writes them, is shown alone.
+ */
+export function formatRowError(error: Record<string, unknown>): string {
   const place = [
     typeof error.row === 'number' ? `row ${error.row}` : undefined,
     typeof error.index === 'number' && typeof error.row !== 'number'
@@ -20,7 +23,8 @@ function formatRowError(error: Record<string, unknown>): string {
     typeof error.column === 'string' ? `column ${error.column}` : undefined,
   ].filter(Boolean);
   const message = typeof error.message === 'string' ? error.message : JSON.stringify(error);
-  return place.length > 0 ? `${place.join(', ')}: ${message}` : message;
+  const namesPlace = place.length > 0 && message.toLowerCase().startsWith(place[0]!);
+  return place.length > 0 && !namesPlace ? `${place.join(', ')}: ${message}` : message;
 }
 
 /** Formats the details of an API error: row errors one per line, anything else as JSON. */

@@ -46,6 +46,14 @@ describe('describeApiError', () => {
     expect(lines.at(-1)).toBe('  and 20 more');
   });
 
+  it('shows a message that names its row alone', () => {
+    const error = new ApiError(422, 'IMPORT_REJECTED', 'Rows are invalid.', {
+      errors: [{ row: 3, column: 'amount', message: 'Row 3, column amount: not a number' }],
+    });
+
+    expect(describeApiError(error)[1]).toBe('  Row 3, column amount: not a number');
+  });
+
   it('names the item index of a JSON row error', () => {
     const error = new ApiError(422, 'IMPORT_REJECTED', 'Rows are invalid.', {
       errors: [{ index: 3, message: 'missing order_url' }],

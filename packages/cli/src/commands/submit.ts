@@ -7,6 +7,7 @@ import { isObject, summarizeBatch } from '../batch-summary';
 import { type CommandContext, flagOption, resolveUserPath, stringOption } from '../command-context';
 import { ApiError, FileError, toFileError, UsageError } from '../errors';
 import { parsePositiveInt } from '../parse-args';
+import { formatRowError } from '../report-error';
 import { describeControlResult, sendControl } from './control';
 import { watchBatch } from './watch';
 
@@ -21,6 +22,9 @@ const UPLOAD_TYPES: Record<string, string> = {
 const IMPORT_POLL_INTERVAL_MS = 1_000;
 /** Maximum wait for an accepted import to finish. */
 const IMPORT_POLL_TIMEOUT_MS = 10 * 60_000;
+
+/** Skipped rows that `submit` lists before it summarizes the rest. */
+const MAX_LISTED_SKIPPED_ROWS = 20;
 
 /** Options of the create request, named as the REST interface names them. */
 interface CreateOptions {
@@ -225,10 +229,22 @@ function printCreated(context: CommandContext, batch: unknown): void {
   context.out.line(
     `Created batch ${summary.id} "${summary.name}" with ${summary.totalItems} ${summary.totalItems === 1 ? 'item' : 'items'}.`,
   );
-  const skipped = isObject(batch) ? batch.skipped_rows : undefined;
-  if (Array.isArray(skipped) && skipped.length > 0) {
-    context.out.line(`Skipped ${skipped.length} invalid ${skipped.length === 1 ? 'row' : 'rows'}.`);
-  }
+  printSkippedRows(context, batch);
   if (!flagOption(context, 'start'))
     context.out.line(`Start it with: orderflow start ${summary.id}`);
+}
+
+/** Lists the rows that `--skip-invalid` left out, as the batch reports them. */
+function printSkippedRows(context: CommandContext, batch: unknown): void {
+  const rows = isObject(batch) && Array.isArray(batch.skipped_rows) ? batch.skipped_rows : [];
+  const total =
+    isObject(batch) && typeof batch.skipped_row_count === 'number'
+      ? batch.skipped_row_count
+      : rows.length;
+  if (total === 0) return;
+
+  context.out.line(`Skipped ${total} invalid ${total === 1 ? 'row' : 'rows'}:`);
+  const listed = rows.slice(0, MAX_LISTED_SKIPPED_ROWS).filter(isObject);
+  for (const row of listed) context.out.line(`  ${formatRowError(row)}`);
+  if (total > listed.length) context.out.line(`  and ${total - listed.length} more`);
 }
