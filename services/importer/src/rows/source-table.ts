@@ -1,0 +1,24 @@
+import type { RowError } from '@orderflow/contracts';
+import type { CellValue } from './cell-value';
+
+/** One data row of a sheet, CSV file or JSON array, before validation. */
+export interface SourceRow {
+  /** Row number as the spreadsheet shows it (header counted), or the JSON index. */
+  row: number;
+  orderUrl: CellValue;
+  amount: CellValue;
+  /** Non-empty extra columns by header name, as text. */
+  extra: Record<string, string>;
+  /** Problems found while reading, such as an extra cell that is too long. */
+  problems?: RowError[];
+}
+
+/** Where the rows came from, for the `batch.created` event and for error wording. */
+export interface SourceTable {
+  kind: 'xlsx' | 'csv' | 'json';
+  /** Name of the sheet the rows came from (workbooks only). */
+  sheet?: string;
+  /** Header names in file order, extra columns included. */
+  columns: string[];
+  rows: SourceRow[];
+}
