@@ -91,7 +91,8 @@ async function handleMessage(message: JsMsg, deps: ImportConsumerDeps): Promise<
   const command = parseCommand(message, deps.log);
   if (!command) {
     deps.metrics.commands.inc({ outcome: 'malformed' });
-    message.term('malformed import command');
+    // Without a reason: nats-server 2.9 ignores a TERM that carries one.
+    message.term();
     return;
   }
 
@@ -174,5 +175,5 @@ async function handleFailure(
   } catch (publishError) {
     deps.log.error({ err: publishError }, 'publishing the import rejection failed');
   }
-  message.term('import failed on every delivery');
+  message.term();
 }

@@ -11,6 +11,8 @@ export interface SourceRow {
   extra: Record<string, string>;
   /** Problems found while reading, such as an extra cell that is too long. */
   problems?: RowError[];
+  /** The row is not a record at all (a JSON item that is no object); only `problems` apply. */
+  unusable?: boolean;
 }
 
 /** Where the rows came from, for the `batch.created` event and for error wording. */

@@ -52,6 +52,11 @@ export function validateRows(table: SourceTable, options: ValidationOptions): Va
   for (const row of table.rows) {
     const place: RowPlace = table.kind === 'json' ? { index: row.row } : { row: row.row };
     const problems: RowError[] = [...(row.problems ?? [])];
+    if (row.unusable) {
+      invalidRowCount += 1;
+      for (const problem of problems) errors.add(problem);
+      continue;
+    }
 
     const url = readOrderUrlCell(row.orderUrl, options.policy);
     if (!url.ok) {

@@ -51,7 +51,14 @@ function toSourceRow(
       'missing_value',
       'the item is not an object with order_url and amount',
     );
-    return { row: index, orderUrl: EMPTY_CELL, amount: EMPTY_CELL, extra: {}, problems: [problem] };
+    return {
+      row: index,
+      orderUrl: EMPTY_CELL,
+      amount: EMPTY_CELL,
+      extra: {},
+      problems: [problem],
+      unusable: true,
+    };
   }
   let orderUrl: CellValue | undefined;
   let amount: CellValue | undefined;
