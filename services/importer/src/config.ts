@@ -16,7 +16,7 @@ export const DEFAULT_MAX_UNCOMPRESSED_BYTES = 300 * 1024 * 1024;
 export const DEFAULT_MAX_CELL_CHARS = 4_096;
 
 /** Default of IMPORT_PUBLISH_WINDOW: chunk publishes awaiting their ack at the same time. */
-export const DEFAULT_PUBLISH_WINDOW = 16;
+export const DEFAULT_PUBLISH_WINDOW = 8;
 
 /** Environment variables of the importer, with units and defaults. */
 export const configSchema = z.object({

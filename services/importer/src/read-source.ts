@@ -1,12 +1,13 @@
 import type { ObjectStore } from '@nats-io/obj';
 import type { ImportBatchCommand } from '@orderflow/contracts';
 import { ImportRejection } from './import-rejection';
-import type { SourceTable } from './rows/source-table';
+import type { RowSink, SourceTable } from './rows/source-table';
 import { detectFormat } from './source/detect-format';
 import { loadObject } from './source/load-object';
 import { readCsv } from './source/read-csv';
 import { parseJsonBody, readJsonItems } from './source/read-json';
 import { type ReadLimits, readWorkbook } from './source/read-workbook';
+import { DateStyleManager } from './source/workbook-styles';
 import { checkInflatedSize, type ZipEntry, ZipFormatError } from './source/zip-directory';
 
 /** Limits that apply to reading a source. */
@@ -32,9 +33,10 @@ export async function readSource(
   command: ImportBatchCommand,
   openBucket: OpenBucket,
   limits: SourceLimits,
+  sink: RowSink,
 ): Promise<SourceTable> {
   const source = command.source;
-  if (source.kind === 'items') return readJsonItems(source.items, limits);
+  if (source.kind === 'items') return readJsonItems(source.items, limits, sink);
 
   if (source.sizeBytes > limits.maxFileBytes) {
     throw new ImportRejection(
@@ -45,12 +47,12 @@ export async function readSource(
   }
   const store = await openBucket(source.bucket);
   const buffer = await loadObject(store, source.objectName, limits.maxFileBytes);
-  if (source.format === 'json') return readJsonItems(parseJsonBody(buffer), limits);
+  if (source.format === 'json') return readJsonItems(parseJsonBody(buffer), limits, sink);
 
   const format = detectFormat(buffer, source.fileName);
-  if (format.kind === 'csv') return readCsv(format.text, limits);
+  if (format.kind === 'csv') return readCsv(format.text, limits, sink);
   await checkWorkbookSize(buffer, format.entries, limits.maxUncompressedBytes, source.fileName);
-  return readWorkbookOrReject(buffer, limits, source.fileName);
+  return readWorkbookOrReject(buffer, format.entries, limits, sink, source.fileName);
 }
 
 async function checkWorkbookSize(
@@ -82,11 +84,14 @@ async function checkWorkbookSize(
  */
 async function readWorkbookOrReject(
   buffer: Buffer,
-  limits: ReadLimits,
+  entries: ZipEntry[],
+  limits: SourceLimits,
+  sink: RowSink,
   fileName: string | undefined,
 ): Promise<SourceTable> {
   try {
-    return await readWorkbook(buffer, limits);
+    const styles = DateStyleManager.fromWorkbook(buffer, entries, limits.maxUncompressedBytes);
+    return await readWorkbook(buffer, limits, sink, styles);
   } catch (error) {
     if (error instanceof ImportRejection) throw error;
     const cause = error instanceof Error ? error.message : String(error);

@@ -13,7 +13,7 @@ import {
 import { type OpenBucket, readSource, type SourceLimits } from './read-source';
 import { rowError } from './rows/row-errors';
 import type { SourceTable } from './rows/source-table';
-import { type ValidationResult, validateRows } from './rows/validate-rows';
+import { RowValidator, type ValidationResult } from './rows/validate-rows';
 
 /** Limits and settings of one import. */
 export interface ImportSettings extends SourceLimits {
@@ -33,7 +33,14 @@ export interface ImportDeps {
 
 /** How an import ended; both outcomes are final and let the command be acknowledged. */
 export type ImportOutcome =
-  | { status: 'created'; itemCount: number; chunkCount: number; skippedCount: number }
+  | {
+      status: 'created';
+      itemCount: number;
+      chunkCount: number;
+      skippedCount: number;
+      /** Milliseconds spent reading and validating the rows. */
+      readMs: number;
+    }
   | { status: 'rejected'; code: RejectionCode; errorCount: number };
 
 /**
@@ -49,13 +56,10 @@ export async function runImport(
   const context = { batchId: command.batchId, commandId: command.commandId };
   const publisher = new EventPublisher(deps.js, deps.settings.publishWindow);
   try {
-    const table = await readSource(command, deps.openBucket, deps.settings);
-    const result = validateRows(table, {
-      ...deps.settings,
-      allowDuplicates: command.options.allowDuplicates,
-    });
-    checkOutcome(table, result, command.options.skipInvalid);
-    return await publishBatch(command, context, table, result, publisher);
+    const started = performance.now();
+    const { table, result } = await readAndValidate(command, deps);
+    const readMs = Math.round(performance.now() - started);
+    return { ...(await publishBatch(command, context, table, result, publisher)), readMs };
   } catch (error) {
     if (!(error instanceof ImportRejection)) throw error;
     await publishRejection(command, context, error, publisher);
@@ -63,8 +67,28 @@ export async function runImport(
   }
 }
 
+/**
+ * Reads the rows into a validator that checks each one as it arrives, then finds repeated links
+ * and decides whether the import goes ahead.
+ */
+async function readAndValidate(
+  command: ImportBatchCommand,
+  deps: ImportDeps,
+): Promise<{ table: SourceTable; result: ValidationResult }> {
+  const validator = new RowValidator({
+    ...deps.settings,
+    allowDuplicates: command.options.allowDuplicates,
+    numbering:
+      command.source.kind === 'items' || command.source.format === 'json' ? 'index' : 'row',
+  });
+  const table = await readSource(command, deps.openBucket, deps.settings, validator);
+  const result = validator.finish();
+  checkOutcome(table, result, command.options.skipInvalid);
+  return { table, result };
+}
+
 function checkOutcome(table: SourceTable, result: ValidationResult, skipInvalid: boolean): void {
-  const rowCount = table.rows.length;
+  const rowCount = result.rowCount;
   if (rowCount === 0) {
     const message =
       table.kind === 'json' ? 'The request has no items' : 'The sheet has no rows below its header';
@@ -88,7 +112,7 @@ async function publishBatch(
   table: SourceTable,
   result: ValidationResult,
   publisher: EventPublisher,
-): Promise<ImportOutcome> {
+): Promise<Omit<Extract<ImportOutcome, { status: 'created' }>, 'readMs'>> {
   let chunkCount = 0;
   for (const items of chunkItems(command.batchId, result.items)) {
     await publisher.publish(itemsAddedEvent(context, chunkCount, items));

@@ -22,5 +22,11 @@ export interface SourceTable {
   sheet?: string;
   /** Header names in file order, extra columns included. */
   columns: string[];
-  rows: SourceRow[];
+}
+
+/** Takes the data rows of a source as a reader produces them. */
+export interface RowSink {
+  add(row: SourceRow): void;
+  /** Replaces the order link cells of some rows, by row number, once hyperlinks are known. */
+  replaceOrderUrls(cells: Map<number, CellValue>): void;
 }

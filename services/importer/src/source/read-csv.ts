@@ -3,7 +3,7 @@ import { ImportRejection } from '../import-rejection';
 import { cellText, textCell } from '../rows/cell-value';
 import { HEADER_SEARCH_ROWS, type HeaderMap, HeaderSearch } from '../rows/header';
 import { cellTooLongError, rowError } from '../rows/row-errors';
-import type { SourceRow, SourceTable } from '../rows/source-table';
+import type { RowSink, SourceRow, SourceTable } from '../rows/source-table';
 import type { ReadLimits } from './read-workbook';
 import { missingHeaderRejection, tooManyRowsRejection } from './rejections';
 
@@ -47,9 +47,12 @@ async function findHeader(
  * semicolon or tab, whichever makes a header row with `order_url` and `amount` within the first
  * 10 rows. Row numbers count records as a spreadsheet shows them, header included.
  */
-export async function readCsv(text: string, limits: ReadLimits): Promise<SourceTable> {
+export async function readCsv(
+  text: string,
+  limits: ReadLimits,
+  sink: RowSink,
+): Promise<SourceTable> {
   const { delimiter, header, headerRow } = await findHeader(text);
-  const rows: SourceRow[] = [];
   let row = 0;
   let dataRowCount = 0;
 
@@ -60,13 +63,13 @@ export async function readCsv(text: string, limits: ReadLimits): Promise<SourceT
       const source = toSourceRow(record as string[], row, header, limits.maxCellChars);
       if (!source) continue;
       dataRowCount += 1;
-      if (dataRowCount <= limits.maxRows) rows.push(source);
+      if (dataRowCount <= limits.maxRows) sink.add(source);
     }
   } catch (error) {
     throw csvRejection(error as CsvError);
   }
   if (dataRowCount > limits.maxRows) throw tooManyRowsRejection(dataRowCount, limits.maxRows);
-  return { kind: 'csv', columns: header.columns, rows };
+  return { kind: 'csv', columns: header.columns };
 }
 
 function csvRejection(error: CsvError): ImportRejection {

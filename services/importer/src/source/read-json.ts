@@ -2,7 +2,7 @@ import { ImportRejection } from '../import-rejection';
 import { type CellValue, EMPTY_CELL, textCell } from '../rows/cell-value';
 import { MAX_EXTRA_COLUMNS, normalizeHeader, REQUIRED_COLUMNS } from '../rows/header';
 import { cellTooLongError, type RowPlace, rowError } from '../rows/row-errors';
-import type { SourceRow, SourceTable } from '../rows/source-table';
+import type { RowSink, SourceRow, SourceTable } from '../rows/source-table';
 import type { ReadLimits } from './read-workbook';
 import { tooManyRowsRejection } from './rejections';
 
@@ -97,15 +97,12 @@ function toSourceRow(
  * Reads JSON items (`{ order_url, amount, ...extra }`). Field names match like header names;
  * extra fields are kept as text. Row numbers are the 0-based item index.
  */
-export function readJsonItems(items: unknown[], limits: ReadLimits): SourceTable {
+export function readJsonItems(items: unknown[], limits: ReadLimits, sink: RowSink): SourceTable {
   if (items.length > limits.maxRows) throw tooManyRowsRejection(items.length, limits.maxRows);
   const extras = new ExtraColumns();
-  const rows = items.map((item, index) => toSourceRow(item, index, extras, limits));
-  return {
-    kind: 'json',
-    columns: [REQUIRED_COLUMNS.orderUrl, REQUIRED_COLUMNS.amount, ...extras.names],
-    rows,
-  };
+  for (const [index, item] of items.entries()) sink.add(toSourceRow(item, index, extras, limits));
+  const { orderUrl, amount } = REQUIRED_COLUMNS;
+  return { kind: 'json', columns: [orderUrl, amount, ...extras.names] };
 }
 
 /**

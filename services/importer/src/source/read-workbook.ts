@@ -1,11 +1,12 @@
 import { Readable } from 'node:stream';
 import ExcelJS, { type Row } from 'exceljs';
-import { cellText, textCell } from '../rows/cell-value';
+import { type CellValue, cellText, textCell } from '../rows/cell-value';
 import { HEADER_SEARCH_ROWS, type HeaderMap, HeaderSearch } from '../rows/header';
 import { cellTooLongError } from '../rows/row-errors';
-import type { SourceRow, SourceTable } from '../rows/source-table';
+import type { RowSink, SourceRow, SourceTable } from '../rows/source-table';
 import { missingHeaderRejection, tooManyRowsRejection } from './rejections';
 import { type CellOptions, decodeCellRef, headerCells, toCellValue } from './workbook-cells';
+import type { DateStyleManager } from './workbook-styles';
 
 /** Limits that apply while reading rows. */
 export interface ReadLimits {
@@ -31,6 +32,7 @@ interface RelationshipsReader {
 }
 
 interface WorkbookReader {
+  styles: unknown;
   properties?: { model?: { date1904?: boolean } };
   on(event: 'entry', listener: (entry: { type: string; id?: string }) => void): void;
   parse(): AsyncGenerator<SheetEvent>;
@@ -42,7 +44,6 @@ interface SheetRows {
   /** Number in the name of the sheet's part (`xl/worksheets/sheet3.xml`). */
   part: string;
   header: HeaderMap;
-  rows: SourceRow[];
   dataRowCount: number;
   /** Cell references (or ranges) with a hyperlink, and the relationship id of the target. */
   links: Array<{ ref: string; rId: string }>;
@@ -50,19 +51,28 @@ interface SheetRows {
 
 /**
  * Reads the data rows of a workbook with the exceljs streaming reader: the first visible sheet
- * with a header row (within its first 10 rows) that has `order_url` and `amount`. Styles are
- * cached so that date-formatted numbers are known, and hyperlink targets are joined back from
+ * with a header row (within its first 10 rows) that has `order_url` and `amount`. The date
+ * formats come from `styles`, so that date-formatted numbers are known, and hyperlink targets
+ * are joined back from
  * the sheet's relationships part, which the streaming reader does not do. Memory grows with the
  * number of data rows kept, not with the file.
  */
-export async function readWorkbook(buffer: Buffer, limits: ReadLimits): Promise<SourceTable> {
+export async function readWorkbook(
+  buffer: Buffer,
+  limits: ReadLimits,
+  sink: RowSink,
+  styles: DateStyleManager,
+): Promise<SourceTable> {
   const reader = new ExcelJS.stream.xlsx.WorkbookReader(Readable.from([buffer]), {
     sharedStrings: 'cache',
     hyperlinks: 'emit',
-    styles: 'cache',
+    styles: 'ignore',
     worksheets: 'emit',
     entries: 'emit',
   }) as unknown as WorkbookReader;
+  // The worksheet reader asks `workbook.styles` for each styled cell; with styles ignored exceljs
+  // leaves that property alone, so the date-only stand-in stays in place.
+  reader.styles = styles;
 
   let part = '';
   reader.on('entry', (entry) => {
@@ -83,7 +93,7 @@ export async function readWorkbook(buffer: Buffer, limits: ReadLimits): Promise<
         continue;
       }
       const options = { maxChars: limits.maxCellChars, date1904: isDate1904(reader) };
-      const rows = await readSheet(sheet, search, limits, options);
+      const rows = await readSheet(sheet, search, limits, options, sink);
       if (rows) found = { ...rows, part };
     }
   }
@@ -91,8 +101,9 @@ export async function readWorkbook(buffer: Buffer, limits: ReadLimits): Promise<
   if (!found) throw missingHeaderRejection(search);
   if (found.dataRowCount > limits.maxRows)
     throw tooManyRowsRejection(found.dataRowCount, limits.maxRows);
-  joinLinkTargets(found, targetsByPart.get(found.part) ?? new Map(), limits.maxCellChars);
-  return { kind: 'xlsx', sheet: found.sheet, columns: found.header.columns, rows: found.rows };
+  const targets = targetsByPart.get(found.part) ?? new Map<string, string>();
+  sink.replaceOrderUrls(linkedOrderUrls(found, targets, limits.maxCellChars));
+  return { kind: 'xlsx', sheet: found.sheet, columns: found.header.columns };
 }
 
 function isDate1904(reader: WorkbookReader): boolean {
@@ -117,14 +128,23 @@ function skipSheet(sheet: SheetReader): void {
   if (typeof source.destroy === 'function') source.destroy();
 }
 
+/** Cell options, and the same for the order link column, built once per sheet. */
+interface SheetCellOptions extends CellOptions {
+  urlOptions: CellOptions;
+}
+
 async function readSheet(
   sheet: SheetReader,
   search: HeaderSearch,
   limits: ReadLimits,
-  options: CellOptions,
+  cellOptions: CellOptions,
+  sink: RowSink,
 ): Promise<Omit<SheetRows, 'part'> | undefined> {
+  const options: SheetCellOptions = {
+    ...cellOptions,
+    urlOptions: { ...cellOptions, linkFormulas: true },
+  };
   let header: HeaderMap | undefined;
-  const rows: SourceRow[] = [];
   const links: SheetRows['links'] = [];
   let dataRowCount = 0;
 
@@ -148,16 +168,20 @@ async function readSheet(
       dataRowCount += 1;
       // Past the limit the rows are only counted, so that the rejection states the real number
       // and exceljs still reaches the end of the sheet and removes its temporary file.
-      if (dataRowCount <= limits.maxRows) rows.push(source);
+      if (dataRowCount <= limits.maxRows) sink.add(source);
     }
   }
   if (!header) return undefined;
-  return { sheet: sheet.name, header, rows, dataRowCount, links };
+  return { sheet: sheet.name, header, dataRowCount, links };
 }
 
 /** Converts a row, or returns undefined for a blank row (including rows with formatting only). */
-function toSourceRow(row: Row, header: HeaderMap, options: CellOptions): SourceRow | undefined {
-  const orderUrl = toCellValue(row.findCell(header.orderUrl), { ...options, linkFormulas: true });
+function toSourceRow(
+  row: Row,
+  header: HeaderMap,
+  options: SheetCellOptions,
+): SourceRow | undefined {
+  const orderUrl = toCellValue(row.findCell(header.orderUrl), options.urlOptions);
   const amount = toCellValue(row.findCell(header.amount), options);
   const extra: Record<string, string> = {};
   let problems: SourceRow['problems'];
@@ -186,9 +210,13 @@ function toSourceRow(row: Row, header: HeaderMap, options: CellOptions): SourceR
   return { row: row.number, orderUrl, amount, extra, ...(problems ? { problems } : {}) };
 }
 
-/** Replaces the text of linked cells in the order link column with the link target. */
-function joinLinkTargets(found: SheetRows, targets: Map<string, string>, maxChars: number): void {
-  const targetByRow = new Map<number, string>();
+/** Returns the link targets of linked cells in the order link column, by row number. */
+function linkedOrderUrls(
+  found: SheetRows,
+  targets: Map<string, string>,
+  maxChars: number,
+): Map<number, CellValue> {
+  const cells = new Map<number, CellValue>();
   for (const link of found.links) {
     const target = targets.get(link.rId);
     if (target === undefined) continue;
@@ -198,11 +226,8 @@ function joinLinkTargets(found: SheetRows, targets: Map<string, string>, maxChar
     if (!start || !end) continue;
     const column = found.header.orderUrl;
     if (column < start.column || column > end.column) continue;
-    for (let row = start.row; row <= end.row; row++) targetByRow.set(row, target);
+    const cell = textCell(target, maxChars);
+    for (let row = start.row; row <= end.row; row++) cells.set(row, cell);
   }
-  if (targetByRow.size === 0) return;
-  for (const row of found.rows) {
-    const target = targetByRow.get(row.row);
-    if (target !== undefined) row.orderUrl = textCell(target, maxChars);
-  }
+  return cells;
 }

@@ -1,4 +1,4 @@
-import { createInflateRaw } from 'node:zlib';
+import { createInflateRaw, inflateRawSync } from 'node:zlib';
 
 /** One file of a zip archive, as its central directory describes it. */
 export interface ZipEntry {
@@ -167,6 +167,17 @@ function measureInflatedSize(buffer: Buffer, entry: ZipEntry, maxBytes: number):
     );
     inflate.end(compressed);
   });
+}
+
+/**
+ * Returns the decompressed content of one small entry. Throws a RangeError when it would pass
+ * `maxBytes`, so call it only after {@link checkInflatedSize}.
+ */
+export function readZipEntry(buffer: Buffer, entry: ZipEntry, maxBytes: number): Buffer {
+  const start = dataOffset(buffer, entry);
+  const data = buffer.subarray(start, start + entry.compressedSize);
+  if (entry.method === 0) return data;
+  return inflateRawSync(data, { maxOutputLength: maxBytes });
 }
 
 /** Result of {@link checkInflatedSize}. */
