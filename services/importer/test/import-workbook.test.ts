@@ -125,6 +125,100 @@ describe('importer with workbooks', () => {
     expect(errors[1]?.value).toBe('1,299');
   });
 
+  it('reads date formats from the styles part', async () => {
+    const file = await buildWorkbook((workbook) => {
+      const sheet = workbook.addWorksheet('Orders');
+      sheet.addRow(['order_url', 'amount', 'ordered on', 'price']);
+      const row = sheet.addRow([
+        'https://shop.example.com/1',
+        45_352,
+        45_352,
+        { formula: 'B2', result: 45_352 },
+      ]);
+      row.getCell(2).numFmt = 'dd.mm.yyyy';
+      row.getCell(3).numFmt = 'dd.mm.yyyy';
+      row.getCell(4).numFmt = '#,##0.00 "EUR"';
+      const formula = sheet.addRow([
+        'https://shop.example.com/2',
+        { formula: 'C2', result: 45_352 },
+        null,
+        9.5,
+      ]);
+      formula.getCell(2).numFmt = 'yyyy-mm-dd';
+      sheet.addRow(['https://shop.example.com/3', 45_352]).getCell(2).numFmt = '#,##0.00 "EUR"';
+    });
+    const result = await fixture.importAndWait(await fixture.upload(file), { skipInvalid: true });
+
+    expect(result.created?.data.skippedRows.map((error) => [error.row, error.problem])).toEqual([
+      [2, 'invalid_amount'],
+      [3, 'invalid_amount'],
+    ]);
+    expect(result.created?.data.skippedRows[0]?.message).toContain('formatted as a date');
+    expect(result.items.map((item) => item.amount)).toEqual(['45352.00']);
+  });
+
+  it('keeps dates of extra columns as ISO dates', async () => {
+    const file = await buildWorkbook((workbook) => {
+      const sheet = workbook.addWorksheet('Orders');
+      sheet.addRow(['order_url', 'amount', 'ordered on', 'paid']);
+      const row = sheet.addRow(['https://shop.example.com/1', 12, 45_352, true]);
+      row.getCell(3).numFmt = 'dd.mm.yyyy';
+    });
+    const result = await fixture.importAndWait(await fixture.upload(file));
+
+    expect(result.items[0]?.extra).toEqual({ 'ordered on': '2024-03-01', paid: 'TRUE' });
+  });
+
+  it('reads sheets stored after the shared strings', async () => {
+    const original = await buildWorkbook((workbook) => {
+      const sheet = workbook.addWorksheet('Orders');
+      sheet.addRow(['order_url', 'amount']);
+      sheet.addRow([{ text: 'first', hyperlink: 'https://shop.example.com/linked/1' }, 1]);
+      sheet.addRow(['https://shop.example.com/plain/2', 2]);
+      sheet.addRow([{ text: 'third', hyperlink: 'https://shop.example.com/linked/3' }, 3]);
+    });
+    const file = await reorderParts(original, [
+      'xl/workbook.xml',
+      'xl/_rels/workbook.xml.rels',
+      'xl/sharedStrings.xml',
+      'xl/styles.xml',
+      'xl/worksheets/sheet1.xml',
+      'xl/worksheets/_rels/sheet1.xml.rels',
+    ]);
+    const result = await fixture.importAndWait(await fixture.upload(file));
+
+    expect(result.items.map((item) => item.orderUrl)).toEqual([
+      'https://shop.example.com/linked/1',
+      'https://shop.example.com/plain/2',
+      'https://shop.example.com/linked/3',
+    ]);
+  });
+
+  it('skips hidden sheets', async () => {
+    const file = await buildWorkbook((workbook) => {
+      const hidden = workbook.addWorksheet('Lookup', { state: 'hidden' });
+      hidden.addRow(['order_url', 'amount']);
+      hidden.addRow(['https://shop.example.com/hidden', 1]);
+      const visible = workbook.addWorksheet('Orders');
+      visible.addRow(['order_url', 'amount']);
+      visible.addRow(['https://shop.example.com/visible', 2]);
+    });
+    const result = await fixture.importAndWait(await fixture.upload(file));
+
+    expect(result.created?.data.source.sheet).toBe('Orders');
+    expect(result.items.map((item) => item.orderUrl)).toEqual(['https://shop.example.com/visible']);
+  });
+
+  it('rejects cells above the length limit', async () => {
+    const file = await simpleWorkbook([[`https://shop.example.com/${'a'.repeat(5_000)}`, 1]]);
+    const result = await fixture.importAndWait(await fixture.upload(file));
+
+    expect(result.rejected?.data.errors).toEqual([
+      expect.objectContaining({ row: 2, column: 'order_url', problem: 'cell_too_long' }),
+    ]);
+    expect(result.rejected?.data.errors[0]?.value?.length).toBeLessThanOrEqual(80);
+  });
+
   it('reads inline strings and plain string cells', async () => {
     const file = await buildStreamedWorkbook((sheet) => {
       sheet.addRow(['order_url', 'amount']).commit();
@@ -214,3 +308,15 @@ describe('importer with workbooks', () => {
     ]);
   });
 });
+
+/** Rewrites a workbook with the named parts first, in that order, and the others after them. */
+async function reorderParts(file: Buffer, first: string[]): Promise<Buffer> {
+  const source = await JSZip.loadAsync(file);
+  const names = Object.keys(source.files).filter((name) => !source.files[name]?.dir);
+  expect(names).toEqual(expect.arrayContaining(first));
+  const target = new JSZip();
+  for (const name of [...first, ...names.filter((name) => !first.includes(name))]) {
+    target.file(name, await source.file(name)!.async('nodebuffer'));
+  }
+  return target.generateAsync({ type: 'nodebuffer', compression: 'DEFLATE' });
+}
