@@ -134,9 +134,9 @@ async function importOnce(nc: NatsConnection, file: Buffer): Promise<number> {
 }
 
 /**
- * Builds a 100,000-row workbook in a temporary folder, times a bare exceljs streaming read of
- * it, then times the importer (run as its own process against a real nats-server) from the
- * object-store upload to `batch.created`, and reads the importer's peak resident memory.
+ * Builds a 100,000-row workbook in a temporary folder and times a bare exceljs streaming read
+ * of it. Then it times the importer, run as its own process against a real nats-server, from
+ * the object-store upload to `batch.created`, and reads the importer's peak resident memory.
  */
 export async function runImportBenchmark(): Promise<ImportBenchmarkResult> {
   const dir = await mkdtemp(join(tmpdir(), 'orderflow-import-bench-'));

@@ -32,7 +32,7 @@ export const configSchema = z.object({
    * expands to gigabytes is rejected.
    */
   IMPORT_MAX_UNCOMPRESSED_BYTES: envInt(DEFAULT_MAX_UNCOMPRESSED_BYTES, 1),
-  /** Longest cell value in characters, for the link, the amount and every extra column. */
+  /** Maximum characters of one cell, for the link, the amount and every extra column. */
   IMPORT_MAX_CELL_CHARS: envInt(DEFAULT_MAX_CELL_CHARS, 16, 32_767),
   /** Largest amount of one item, as a decimal string with two decimals such as "5000.00". */
   IMPORT_MAX_AMOUNT: amountSchema.default(MAX_AMOUNT),

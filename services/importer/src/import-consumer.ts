@@ -31,14 +31,14 @@ export interface ImportConsumer {
   readonly busy: boolean;
 }
 
-/** What the pull loop needs. */
+/** Dependencies of the pull loop. */
 export interface ImportConsumerDeps extends ImportDeps {
   consumer: Consumer;
   metrics: ImporterMetrics;
 }
 
 /**
- * Pulls import commands one at a time, so that a replica holds one file in memory at most and
+ * Pulls import commands one at a time, so that a replica keeps one file in memory at most and
  * a buffered command does not wait out its `ack_wait`. A command is acknowledged only after its
  * final event is stored; a malformed one is terminated at once.
  */

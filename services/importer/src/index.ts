@@ -17,7 +17,7 @@ export { normalizeAmountText } from './rows/amount-cell';
 export { type ImportOutcome, type ImportSettings, runImport } from './run-import';
 export { detectFormat } from './source/detect-format';
 
-/** What the importer takes from its composition root. */
+/** Dependencies of the importer, given by its composition root. */
 export interface ImporterDeps {
   /** An open connection; the caller closes it. JetStream must already be provisioned. */
   nc: NatsConnection;

@@ -1,3 +1,4 @@
+import { getHeapStatistics } from 'node:v8';
 import {
   connectNats,
   createLogger,
@@ -12,8 +13,21 @@ import { startImporter } from './index';
 
 const SERVICE = 'importer';
 
+/**
+ * Heap limit the start script sets (`--max-old-space-size=512`). With a much higher limit V8
+ * lets garbage pile up during a large import and resident memory passes 300 MB.
+ */
+const EXPECTED_HEAP_LIMIT_MB = 512;
+
 const config = loadConfigOrExit(configSchema);
 const log = createLogger(SERVICE, config.LOG_LEVEL);
+const heapLimitMb = Math.round(getHeapStatistics().heap_size_limit / (1024 * 1024));
+if (heapLimitMb > EXPECTED_HEAP_LIMIT_MB * 1.5) {
+  log.warn(
+    { heapLimitMb, expectedMb: EXPECTED_HEAP_LIMIT_MB },
+    'heap limit is high; start with --max-old-space-size=512 to keep memory of large imports bounded',
+  );
+}
 const nc = await connectNats({ url: config.NATS_URL, name: SERVICE, log });
 await provisionJetStream(nc, log);
 

@@ -19,7 +19,7 @@ export interface SourceLimits extends ReadLimits {
 /** Opens an object store bucket by name. */
 export type OpenBucket = (bucket: string) => Promise<ObjectStore>;
 
-/** Longest part of a library's error message repeated to the user. */
+/** Maximum characters of a library's error message repeated to the user. */
 const MAX_CAUSE_CHARS = 200;
 
 const SAVE_AS = 'Save the sheet as an Excel workbook (.xlsx) or as CSV UTF-8, and upload that file';

@@ -23,7 +23,7 @@ export interface ImportSettings extends SourceLimits {
   publishWindow: number;
 }
 
-/** What an import needs from the outside. */
+/** Dependencies of an import. */
 export interface ImportDeps {
   js: JetStreamClient;
   openBucket: OpenBucket;
@@ -31,7 +31,7 @@ export interface ImportDeps {
   log: Logger;
 }
 
-/** How an import ended; both outcomes are final and let the command be acknowledged. */
+/** Outcome of an import. Both kinds are final and let the command be acknowledged. */
 export type ImportOutcome =
   | {
       status: 'created';

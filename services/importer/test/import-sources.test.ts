@@ -209,7 +209,7 @@ async function truncatedWorkbook(): Promise<Buffer> {
   return file.subarray(0, Math.floor(file.length / 2));
 }
 
-/** A workbook whose sheet part has its compressed bytes overwritten, as a damaged disk leaves it. */
+/** Builds a workbook whose sheet part has its compressed bytes overwritten, like a damaged disk. */
 async function corruptWorkbook(): Promise<Buffer> {
   const file = await simpleWorkbook([['https://shop.example.com/1', 1]]);
   const sheet = readZipDirectory(file).find((entry) => entry.name === 'xl/worksheets/sheet1.xml');

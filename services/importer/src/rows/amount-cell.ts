@@ -7,7 +7,7 @@ export type AmountCheck =
   | { ok: true; amount: string }
   | { ok: false; problem: RowError['problem']; description: string };
 
-/** Significant digits of a number cell that count; Excel shows and computes with 15. */
+/** Significant digits of a number cell that count; Excel displays at most 15. */
 const SIGNIFICANT_DIGITS = 15;
 
 const CURRENCY_CODES = new Set(Intl.supportedValuesOf('currency'));
@@ -93,7 +93,7 @@ function isCurrency(token: string): boolean {
 /**
  * Turns amount text into a plain decimal (`"1299.00"`), by these rules:
  * - one currency symbol or ISO 4217 code before or after the number is dropped (`€ 12,50`,
- *   `12.50 USD`); a minus before or after the currency makes the amount negative, which is
+ *   `12.50 USD`). A minus before or after the currency makes the amount negative, which is
  *   then rejected;
  * - spaces, non-breaking spaces and apostrophes separate groups of exactly three digits;
  * - when both `.` and `,` occur, the last one is the decimal separator and the other groups

@@ -1,6 +1,6 @@
 /**
- * A cell as the importer sees it, whatever the source: a workbook cell, a CSV field or a JSON
- * value. Text is already trimmed; an empty or whitespace-only cell is `empty`.
+ * A cell in the importer's terms, whatever the source: a workbook cell, a CSV field or a JSON
+ * value. Text is already trimmed, and an empty or whitespace-only cell is `empty`.
  */
 export type CellValue =
   | { kind: 'empty' }
@@ -47,7 +47,7 @@ export function cellText(cell: CellValue): string {
   }
 }
 
-/** Longest value shown in an error, in characters. */
+/** Maximum characters of a value shown in an error. */
 const MAX_SHOWN_CHARS = 80;
 
 /** Shortens a value for an error message, marking the cut with an ellipsis. */

@@ -7,10 +7,10 @@ export const HEADER_SEARCH_ROWS = 10;
 /** Extra columns kept per import; further columns are ignored, so that events stay small. */
 export const MAX_EXTRA_COLUMNS = 100;
 
-/** Longest header name kept, in characters; longer names are cut. */
+/** Maximum characters of a header name; longer names are cut. */
 export const MAX_HEADER_CHARS = 200;
 
-/** Where the columns of a table are, by 0-based or 1-based position as the reader counts. */
+/** Column positions of a table, 0-based or 1-based as the reader counts. */
 export interface HeaderMap {
   orderUrl: number;
   amount: number;
@@ -86,7 +86,7 @@ interface HeaderCandidate {
 
 /**
  * Tracks the header search across sheets. When no row has both required columns, it names the
- * row that came closest, so the error tells the user what the file has instead.
+ * row that came closest, so the error shows the user what the file contains instead.
  */
 export class HeaderSearch {
   private best: HeaderCandidate | undefined;
@@ -112,9 +112,9 @@ export class HeaderSearch {
   /** Describes why no header was found, for the rejection message. */
   describeFailure(): { missing: string[]; message: string; row?: number } {
     const required = Object.values(REQUIRED_COLUMNS);
-    const wanted = `a header row with the columns ${required.join(' and ')} within its first ${HEADER_SEARCH_ROWS} rows`;
+    const expected = `a header row with the columns ${required.join(' and ')} within its first ${HEADER_SEARCH_ROWS} rows`;
     if (!this.best) {
-      return { missing: required, message: `The file has no rows; it needs ${wanted}` };
+      return { missing: required, message: `The file has no rows; it needs ${expected}` };
     }
     const where = this.best.sheet === undefined ? '' : ` of sheet "${this.best.sheet}"`;
     const found = this.best.texts.slice(0, 20).join(', ');
@@ -123,7 +123,7 @@ export class HeaderSearch {
       row: this.best.row,
       message:
         `No header row has the column ${this.best.missing.join(' and ')}: the closest, row ` +
-        `${this.best.row}${where}, has ${found}. The import needs ${wanted}`,
+        `${this.best.row}${where}, has ${found}. The import needs ${expected}`,
     };
   }
 }

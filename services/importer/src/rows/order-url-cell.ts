@@ -9,8 +9,8 @@ export type OrderUrlCheck =
 
 /**
  * Reads an order link: text (or a hyperlink target, which the readers put in the text) checked
- * against the address policy without DNS. Host names are resolved by the browser workers when
- * they navigate, because a name may resolve differently by then.
+ * against the address policy without DNS. A name may resolve differently by the time a browser
+ * opens the link, so resolved addresses are checked where the link is opened.
  */
 export function readOrderUrlCell(cell: CellValue, policy: AddressPolicy): OrderUrlCheck {
   switch (cell.kind) {

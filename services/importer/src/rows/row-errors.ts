@@ -4,10 +4,10 @@ import { shortenValue } from './cell-value';
 /** Errors listed in a rejection or in the skipped rows; the total count is always reported. */
 export const MAX_REPORTED_ERRORS = 100;
 
-/** Where a problem is: a spreadsheet row number, or the 0-based index of a JSON item. */
+/** Position of a problem: a spreadsheet row number, or the 0-based index of a JSON item. */
 export type RowPlace = { row: number } | { index: number };
 
-/** Builds a row error whose message stands on its own: place, column, value and problem. */
+/** Builds a row error whose message is complete by itself: place, column, value and problem. */
 export function rowError(
   place: RowPlace | undefined,
   column: string | undefined,

@@ -15,7 +15,7 @@ export interface SourceRow {
   unusable?: boolean;
 }
 
-/** Where the rows came from, for the `batch.created` event and for error wording. */
+/** Description of the rows' source, for the `batch.created` event and for error wording. */
 export interface SourceTable {
   kind: 'xlsx' | 'csv' | 'json';
   /** Name of the sheet the rows came from (workbooks only). */

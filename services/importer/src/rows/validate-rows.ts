@@ -13,7 +13,7 @@ import type { SourceRow } from './source-table';
  */
 export const MAX_EXTRA_CHARS_PER_ROW = 65_536;
 
-/** What validation needs besides the rows. */
+/** Settings of validation. */
 export interface ValidationOptions {
   policy: AddressPolicy;
   /** Largest amount, a decimal string with two decimals. */
@@ -43,7 +43,7 @@ export interface ValidationResult {
   rowCount: number;
 }
 
-/** A row checked as it was read: each field holds its value or the error found in it. */
+/** A row checked as it was read. Each field contains its value or the error found in it. */
 interface CheckedRow {
   row: number;
   orderUrl: string | RowError;
@@ -120,7 +120,7 @@ export class RowValidator {
         for (const problem of problems) errors.add(problem);
         continue;
       }
-      // Every field holds a value here, so the checked row serves as the item itself.
+      // Every field contains a value here, so the checked row serves as the item itself.
       items.push(checked as ValidItem);
     }
     return { items, errors, invalidRowCount, rowCount: this.rows.length };

@@ -24,7 +24,7 @@ interface SheetReader {
   parse(): AsyncGenerator<SheetEvent[]>;
 }
 
-/** The exceljs reader of a sheet's relationships part, which holds hyperlink targets. */
+/** The exceljs reader of a sheet's relationships part, which contains hyperlink targets. */
 interface RelationshipsReader {
   id: string;
   on(event: 'hyperlink', listener: (relationship: { rId: string; target: string }) => void): void;
@@ -38,7 +38,7 @@ interface WorkbookReader {
   parse(): AsyncGenerator<SheetEvent>;
 }
 
-/** Rows of the sheet that holds the data, with its hyperlinks still to join. */
+/** The sheet that contains the data, with its hyperlinks still to join. */
 interface SheetRows {
   sheet: string;
   /** Number in the name of the sheet's part (`xl/worksheets/sheet3.xml`). */
@@ -121,7 +121,7 @@ async function readLinkTargets(relationships: RelationshipsReader): Promise<Map<
 
 /**
  * Leaves a sheet unread. A sheet that exceljs buffered in a temporary file comes with an open
- * file stream, which is closed here; a sheet read straight from the archive is drained by exceljs.
+ * file stream, which is closed here. A sheet read straight from the archive is drained by exceljs.
  */
 function skipSheet(sheet: SheetReader): void {
   const source = sheet.iterator as { destroy?: () => void };

@@ -79,8 +79,8 @@ export interface CellOptions {
 
 /**
  * Converts a cell of the exceljs streaming reader. Rich text is joined, a formula gives its
- * saved result, and a number shown as a date becomes a date. The reader already turns plain
- * date-formatted numbers into `Date` objects when styles are cached.
+ * saved result, and a number shown as a date becomes a date. The reader itself turns plain
+ * date-formatted numbers into `Date` objects when its style manager returns a date format.
  */
 export function toCellValue(cell: Cell | undefined, options: CellOptions): CellValue {
   const value: ExcelCellValue | undefined = cell?.value;

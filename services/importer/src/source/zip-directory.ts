@@ -112,7 +112,7 @@ const DESCRIPTOR_LENGTHS = [0, 12, 16, 20, 24];
 /**
  * Checks that the entries follow each other with no gap from the start of the file to the
  * central directory. A streaming unzipper reads local headers in file order, so bytes between
- * entries could hold a part that the directory does not list and no size check would see.
+ * entries could contain a part that the directory does not list and no size check would see.
  */
 function checkContiguous(buffer: Buffer, entries: ZipEntry[], directoryOffset: number): void {
   const sorted = [...entries].sort((a, b) => a.localHeaderOffset - b.localHeaderOffset);
@@ -186,10 +186,11 @@ export type InflatedSizeCheck =
   | { ok: false; totalBytes: number; reason: 'declared' | 'actual' };
 
 /**
- * Checks that the archive stays within `maxTotalBytes` once decompressed. First the sizes the
- * central directory declares, which costs nothing; then the real output of every entry, because
- * a crafted archive can declare small sizes and still inflate to gigabytes. Inflating stops at
- * the limit, so a zip bomb costs at most `maxTotalBytes` of CPU work and no memory.
+ * Checks that the archive stays within `maxTotalBytes` once decompressed. It first sums the sizes
+ * that the central directory declares, which costs nothing. Then it measures the real output of
+ * every entry, because a crafted archive can declare small sizes and still inflate to gigabytes.
+ * Inflating stops at the limit, so a zip bomb costs at most `maxTotalBytes` of CPU work and no
+ * memory.
  */
 export async function checkInflatedSize(
   buffer: Buffer,

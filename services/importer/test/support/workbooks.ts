@@ -8,7 +8,7 @@ export async function buildWorkbook(build: (workbook: ExcelJS.Workbook) => void)
   return Buffer.from(await workbook.xlsx.writeBuffer());
 }
 
-/** A workbook with one sheet of `order_url` and `amount` rows. */
+/** Builds a workbook with one sheet of `order_url` and `amount` rows. */
 export function simpleWorkbook(rows: Array<[unknown, unknown]>): Promise<Buffer> {
   return buildWorkbook((workbook) => {
     const sheet = workbook.addWorksheet('Orders');
