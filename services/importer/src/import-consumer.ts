@@ -23,6 +23,9 @@ const RETRY_DELAYS_MS = [1_000, 5_000, 15_000, 30_000];
 /** Milliseconds to wait after a failed pull request before the next one. */
 const PULL_ERROR_DELAY_MS = 1_000;
 
+/** Failed pulls in a row per logged error, one a minute at PULL_ERROR_DELAY_MS. */
+const PULL_FAILURES_PER_LOG = 60;
+
 /** A running pull loop. */
 export interface ImportConsumer {
   /** Stops pulling, lets the current import finish, and resolves when the loop has ended. */
@@ -45,6 +48,7 @@ export interface ImportConsumerDeps extends ImportDeps {
 export function startImportConsumer(deps: ImportConsumerDeps): ImportConsumer {
   const log = deps.log.child({ component: 'import-consumer' });
   let stopping = false;
+  let failedPulls = 0;
   let busy = false;
   let fetch: ConsumerMessages | undefined;
   let wakeUp: (() => void) | undefined;
@@ -53,6 +57,7 @@ export function startImportConsumer(deps: ImportConsumerDeps): ImportConsumer {
     while (!stopping) {
       try {
         fetch = await deps.consumer.fetch({ max_messages: 1, expires: FETCH_EXPIRES_MS });
+        failedPulls = 0;
         for await (const message of fetch) {
           busy = true;
           await handleMessage(message, { ...deps, log });
@@ -61,7 +66,11 @@ export function startImportConsumer(deps: ImportConsumerDeps): ImportConsumer {
       } catch (error) {
         busy = false;
         if (stopping) break;
-        log.error({ err: error }, 'pulling import commands failed');
+        failedPulls += 1;
+        // While NATS is down every pull fails; log the first failure and then one a minute.
+        if (failedPulls % PULL_FAILURES_PER_LOG === 1) {
+          log.error({ err: error, failedPulls }, 'pulling import commands failed');
+        }
         await new Promise<void>((resolve) => {
           wakeUp = resolve;
           setTimeout(resolve, PULL_ERROR_DELAY_MS);
@@ -99,7 +108,7 @@ async function handleMessage(message: JsMsg, deps: ImportConsumerDeps): Promise<
   const log = deps.log.child({ batchId: command.batchId, commandId: command.commandId });
   const deliveryCount = message.info.deliveryCount;
   const started = performance.now();
-  const heartbeat = setInterval(() => message.working(), WORKING_INTERVAL_MS);
+  const heartbeat = setInterval(() => signalWorking(message, log), WORKING_INTERVAL_MS);
   log.info({ source: command.source.kind, deliveryCount }, 'import started');
   try {
     const outcome = await runImport(command, { ...deps, log });
@@ -110,6 +119,15 @@ async function handleMessage(message: JsMsg, deps: ImportConsumerDeps): Promise<
     await handleFailure(message, command, error, { ...deps, log });
   } finally {
     clearInterval(heartbeat);
+  }
+}
+
+/** Extends the command's `ack_wait`; a failure only means the command may be delivered again. */
+function signalWorking(message: JsMsg, log: Logger): void {
+  try {
+    message.working();
+  } catch (error) {
+    log.warn({ err: error }, 'signalling progress of the import failed');
   }
 }
 
