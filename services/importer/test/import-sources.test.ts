@@ -12,6 +12,7 @@ beforeAll(async () => {
     IMPORT_MAX_ROWS: '50',
     IMPORT_MAX_FILE_BYTES: String(2 * 1024 * 1024),
     IMPORT_MAX_UNCOMPRESSED_BYTES: String(8 * 1024 * 1024),
+    ADDRESS_POLICY_ALLOW_HOSTS: 'localhost',
   });
 });
 
@@ -114,6 +115,30 @@ describe('importer with JSON', () => {
     expect(result.rejected?.data.errors[2]?.message).toContain('Item 2, column order_url');
   });
 
+  it('applies the address allow-list', async () => {
+    const result = await fixture.importAndWait({
+      kind: 'items',
+      items: [
+        { order_url: 'http://localhost:8080/orders/1', amount: 1 },
+        { order_url: 'http://127.0.0.1:8080/orders/2', amount: 2 },
+      ],
+    });
+
+    expect(result.rejected?.data.errors.map((error) => [error.index, error.problem])).toEqual([
+      [1, 'blocked_address'],
+    ]);
+  });
+
+  it('rejects too many inline items', async () => {
+    const items = Array.from({ length: 51 }, (_, i) => ({
+      order_url: `https://shop.example.com/${i}`,
+      amount: 1,
+    }));
+    const result = await fixture.importAndWait({ kind: 'items', items });
+
+    expect(result.rejected?.data.code).toBe('TOO_MANY_ROWS');
+  });
+
   it('reads a JSON body from the object store', async () => {
     const body = {
       name: 'big',
@@ -181,6 +206,17 @@ describe('importer with other files', () => {
     const result = await fixture.importAndWait(await fixture.upload(bomb));
 
     expect(result.rejected?.data.code).toBe('PAYLOAD_TOO_LARGE');
+  });
+
+  it('rejects workbooks with too many rows', async () => {
+    const rows = Array.from({ length: 60 }, (_, i): [unknown, unknown] => [
+      `https://shop.example.com/${i}`,
+      1,
+    ]);
+    const result = await fixture.importAndWait(await fixture.upload(await simpleWorkbook(rows)));
+
+    expect(result.rejected?.data.code).toBe('TOO_MANY_ROWS');
+    expect(result.rejected?.data.message).toContain('60 rows');
   });
 
   it('rejects files above the size limit', async () => {
