@@ -58,6 +58,8 @@ export function startImportConsumer(deps: ImportConsumerDeps): ImportConsumer {
       try {
         fetch = await deps.consumer.fetch({ max_messages: 1, expires: FETCH_EXPIRES_MS });
         failedPulls = 0;
+        // stop() may have run while the pull request was being made.
+        if (stopping) fetch.stop();
         for await (const message of fetch) {
           busy = true;
           await handleMessage(message, { ...deps, log });
