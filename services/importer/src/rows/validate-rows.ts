@@ -52,6 +52,8 @@ interface CheckedRow {
   problems?: RowError[];
 }
 
+const NO_PROBLEMS: readonly RowError[] = [];
+
 function isError(value: string | RowError): value is RowError {
   return typeof value !== 'string';
 }
@@ -126,20 +128,24 @@ export class RowValidator {
     return { items, errors, invalidRowCount, rowCount: this.rows.length };
   }
 
-  private collectProblems(checked: CheckedRow, firstRowOfUrl: Map<string, number>): RowError[] {
-    const problems = [...(checked.problems ?? [])];
-    if (isError(checked.orderUrl)) problems.push(checked.orderUrl);
-    if (isError(checked.amount)) problems.push(checked.amount);
-    if (problems.length > 0 || this.options.allowDuplicates) return problems;
+  private collectProblems(
+    checked: CheckedRow,
+    firstRowOfUrl: Map<string, number>,
+  ): readonly RowError[] {
+    const urlError = isError(checked.orderUrl) ? [checked.orderUrl] : [];
+    const amountError = isError(checked.amount) ? [checked.amount] : [];
+    if (checked.problems || urlError.length > 0 || amountError.length > 0) {
+      return [...(checked.problems ?? []), ...urlError, ...amountError];
+    }
+    if (this.options.allowDuplicates) return NO_PROBLEMS;
 
     const url = checked.orderUrl as string;
     const first = firstRowOfUrl.get(url);
     if (first === undefined) {
       firstRowOfUrl.set(url, checked.row);
-    } else {
-      problems.push(this.duplicateError(checked.row, first, url));
+      return NO_PROBLEMS;
     }
-    return problems;
+    return [this.duplicateError(checked.row, first, url)];
   }
 
   private place(row: number): RowPlace {
