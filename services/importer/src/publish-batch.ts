@@ -9,6 +9,7 @@ import {
   subjects,
 } from '@orderflow/contracts';
 import { encodeJson } from '@orderflow/service-kit';
+import { itemJsonBytes } from './item-json-size';
 import type { ValidItem } from './rows/validate-rows';
 
 /**
@@ -64,7 +65,8 @@ export function* chunkItems(batchId: string, items: ValidItem[]): Generator<Impo
       amount: item.amount,
       extra: item.extra,
     };
-    const bytes = Buffer.byteLength(JSON.stringify(imported)) + 1;
+    // One more byte for the comma between items.
+    const bytes = itemJsonBytes(imported) + 1;
     if (chunk.length > 0 && chunkBytes + bytes > MAX_CHUNK_ITEMS_BYTES) {
       yield chunk;
       chunk = [];
