@@ -1,6 +1,7 @@
 import type { ImportedItem } from '@orderflow/contracts';
 
 /** Characters that JSON.stringify escapes inside a string. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: JSON escapes exactly these characters.
 const NEEDS_ESCAPE = /["\\\u0000-\u001f\u2028\u2029]|[\ud800-\udfff]/;
 
 /**
