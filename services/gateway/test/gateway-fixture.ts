@@ -221,3 +221,22 @@ export async function batchWhen(
   );
   return batch!;
 }
+
+/** Takes the next command from a durable consumer of the commands stream, as a service would. */
+export async function takeCommand(
+  fixture: GatewayFixture,
+  consumerName: string,
+  timeoutMs = 5_000,
+): Promise<Record<string, unknown>> {
+  const js = jetstream(fixture.connection);
+  const consumer = await js.consumers.get('ORDERFLOW_COMMANDS', consumerName);
+  const message = await consumer.next({ expires: timeoutMs });
+  if (!message) throw new Error(`no command for ${consumerName} within ${timeoutMs} ms`);
+  message.ack();
+  return message.json<Record<string, unknown>>();
+}
+
+/** Reads a JSON response body, loosely typed for assertions. */
+export async function readJson(response: Response): Promise<BatchBody> {
+  return (await response.json()) as BatchBody;
+}

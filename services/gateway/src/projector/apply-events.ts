@@ -4,7 +4,13 @@ import type { ReadModelDb } from '../db/database';
 import type { Database } from '../db/schema';
 import { type AttemptPatch, attemptOf, mergeAttemptEvent } from './attempt-patch';
 import { type BatchState, moveCount, reduceBatch } from './batch-state';
-import { ITEM_DECISION_TYPES, type ItemState, newItemState, reduceItem } from './item-state';
+import {
+  ITEM_DECISION_TYPES,
+  type ItemState,
+  mergeLateEvent,
+  newItemState,
+  reduceItem,
+} from './item-state';
 import { PROJECTION_CHANNEL } from './notification';
 
 /** An event with the stream sequence JetStream stored it under. */
@@ -146,8 +152,10 @@ async function applyItemEvents(trx: Trx, events: StreamEvent[]): Promise<StatusM
 
     let state = before;
     for (const { seq, event } of entry.decisions) {
-      if (seq <= state.last_seq) continue;
-      state = reduceItem(state, event, seq) ?? state;
+      state =
+        seq <= state.last_seq
+          ? mergeLateEvent(state, event)
+          : (reduceItem(state, event, seq) ?? state);
     }
     if (state === before) continue;
     changed.push({ id, ...state });

@@ -150,3 +150,27 @@ function reduceHandUpdate(
     finished_at: terminal ? event.time : null,
   };
 }
+
+/**
+ * Merges the order-independent parts of an event older than `state.last_seq`: the first
+ * dispatch time and the highest attempt number. Everything else of a late event is dropped,
+ * so the row ends the same whatever order redeliveries arrive in.
+ */
+export function mergeLateEvent(state: ItemState, event: OrderflowEvent): ItemState {
+  switch (event.type) {
+    case 'item.dispatched': {
+      const startedAt =
+        state.started_at === null || event.time < state.started_at ? event.time : state.started_at;
+      const attempts = Math.max(state.attempts, event.data.attempt);
+      if (startedAt === state.started_at && attempts === state.attempts) return state;
+      return { ...state, started_at: startedAt, attempts };
+    }
+    case 'item.retry_scheduled':
+    case 'item.succeeded':
+    case 'item.failed':
+      if (event.data.attempt <= state.attempts) return state;
+      return { ...state, attempts: event.data.attempt };
+    default:
+      return state;
+  }
+}
