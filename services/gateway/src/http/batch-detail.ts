@@ -43,3 +43,35 @@ export async function loadBatchDetail(db: ReadModelDb, batch: BatchRow, pageSize
     },
   };
 }
+
+const DEFAULT_CACHED_BATCHES = 256;
+
+/**
+ * Rendered batch details by batch id, valid while the batch's `last_event_seq` is unchanged.
+ * Every projected event of a batch, item events included, raises that sequence in the same
+ * transaction, so a cached body is never staler than the batch row just read. Entries are
+ * evicted least recently used first.
+ */
+export class BatchDetailCache {
+  readonly #entries = new Map<string, { version: string; body: string }>();
+
+  constructor(readonly maxEntries = DEFAULT_CACHED_BATCHES) {}
+
+  /** Returns the detail of `batch` as JSON text, rendering it only when the batch changed. */
+  async render(db: ReadModelDb, batch: BatchRow, pageSize: number): Promise<string> {
+    const version = `${batch.last_event_seq}:${pageSize}`;
+    const cached = this.#entries.get(batch.id);
+    this.#entries.delete(batch.id);
+    if (cached?.version === version) {
+      this.#entries.set(batch.id, cached);
+      return cached.body;
+    }
+    const body = JSON.stringify(await loadBatchDetail(db, batch, pageSize));
+    this.#entries.set(batch.id, { version, body });
+    if (this.#entries.size > this.maxEntries) {
+      const oldest = this.#entries.keys().next().value;
+      if (oldest !== undefined) this.#entries.delete(oldest);
+    }
+    return body;
+  }
+}

@@ -8,9 +8,10 @@ import {
   readStats,
 } from '../../read-model/queries';
 import { ApiError } from '../api-error';
-import { itemTotal, loadBatchDetail } from '../batch-detail';
+import { BatchDetailCache, itemTotal } from '../batch-detail';
 import type { AppEnv, GatewayServices } from '../context';
 import { pageInfo, presentBatch, presentItem } from '../presenters';
+import { asRouteResponse } from '../route-response';
 import {
   batchDetailSchema,
   batchIdParam,
@@ -28,6 +29,7 @@ export function batchNotFound(batchId: string): ApiError {
 /** Registers the read endpoints of batches: list, stats, detail and item pages. */
 export function registerBatchReads(app: OpenAPIHono<AppEnv>, services: GatewayServices): void {
   const { db } = services;
+  const detailCache = new BatchDetailCache();
 
   app.openapi(
     createRoute({
@@ -96,7 +98,8 @@ export function registerBatchReads(app: OpenAPIHono<AppEnv>, services: GatewaySe
       const { batch_task_id: batchId } = c.req.valid('param');
       const batch = await findBatch(db, batchId);
       if (!batch) throw batchNotFound(batchId);
-      return c.json(await loadBatchDetail(db, batch, services.config.DETAIL_PAGE_SIZE), 200);
+      const body = await detailCache.render(db, batch, services.config.DETAIL_PAGE_SIZE);
+      return asRouteResponse(c.body(body, 200, { 'Content-Type': 'application/json' }));
     },
   );
 
