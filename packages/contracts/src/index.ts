@@ -36,6 +36,7 @@ export {
   httpStatusOf,
   isRetryable,
 } from './errors';
+export { EVENT_CATALOG } from './event-catalog';
 export {
   type Artifacts,
   artifactsSchema,

