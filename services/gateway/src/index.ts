@@ -152,6 +152,11 @@ function cachedLag(connection: NatsConnection, consumerName: string) {
   };
 }
 
+function projectorState(projector: Projector | undefined): string {
+  if (!projector) return 'off';
+  return projector.health.writing ? 'ok' : 'retrying';
+}
+
 async function readiness(
   config: Config,
   db: ReadModelDb,
@@ -172,7 +177,7 @@ async function readiness(
     details: {
       postgres: postgres ? 'ok' : 'unreachable',
       nats: nats ? 'ok' : 'closed',
-      projector: projector ? (projector.health.writing ? 'ok' : 'retrying') : 'off',
+      projector: projectorState(projector),
       projection_lag_events: lag ?? null,
     },
   };

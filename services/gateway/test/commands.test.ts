@@ -35,7 +35,7 @@ function postJson(path: string, body: unknown, headers: Record<string, string> =
   });
 }
 
-/** Plays the importer: takes the import command and answers with `answer`. */
+/** Takes the next import command as the importer would and publishes the events `answer` returns. */
 async function importerAnswers(
   answer: (command: ImportBatchCommand) => ReturnType<typeof createEvent>[],
 ): Promise<ImportBatchCommand> {

@@ -28,7 +28,7 @@ export function itemTotal(batch: BatchRow, status?: string): number {
   }
 }
 
-/** A batch with the first page of its items and a link to the next page. */
+/** Loads a batch with the first page of its items and a link to the next page. */
 export async function loadBatchDetail(db: ReadModelDb, batch: BatchRow, pageSize: number) {
   const items = await listItems(db, batch.id, { skip: 0, limit: pageSize });
   const page = pageInfo(0, pageSize, items.length, itemTotal(batch));

@@ -131,7 +131,7 @@ export const statsSchema = z
   })
   .openapi('Stats');
 
-/** Body of a 202 answer: the command was accepted and its outcome is not known yet. */
+/** Body of a 202 response: the command was accepted and its outcome is not known yet. */
 export const acceptedSchema = z
   .object({
     batch_task_id: z.string(),

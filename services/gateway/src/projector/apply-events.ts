@@ -19,7 +19,7 @@ export interface StreamEvent {
   event: OrderflowEvent;
 }
 
-/** What one call of {@link applyEvents} changed. */
+/** Changes made by one call of {@link applyEvents}. */
 export interface ApplyResult {
   /** Events applied for the first time; the rest had been applied before. */
   applied: number;
@@ -34,10 +34,10 @@ type Trx = Transaction<Database>;
 
 /**
  * Applies a batch of events in one transaction. The event log's primary key on the stream
- * sequence makes every event apply once; per-row sequences keep an older event from overwriting
- * a newer state when redeliveries arrive out of order. Rows are locked in id order, so that
- * several projectors (gateway replicas) can run at once and per-status counts stay exact.
- * A NOTIFY in the same transaction wakes waiters in every replica after the commit.
+ * sequence makes every event apply once. Per-row sequences keep an older event from overwriting
+ * a newer state when redeliveries arrive out of order. Rows are locked in id order, so several
+ * projectors (gateway replicas) can run at once and per-status counts stay exact. A NOTIFY in
+ * the same transaction wakes waiters in every replica after the commit.
  */
 export async function applyEvents(db: ReadModelDb, events: StreamEvent[]): Promise<ApplyResult> {
   const ordered = uniqueBySeq(events);
@@ -59,7 +59,7 @@ function uniqueBySeq(events: StreamEvent[]): StreamEvent[] {
   return [...bySeq.values()].sort((a, b) => a.seq - b.seq);
 }
 
-/** A JSON array parameter, expanded in SQL with `jsonb_to_recordset`. */
+/** Passes rows as one JSON array parameter, which SQL expands with `jsonb_to_recordset`. */
 function json(rows: unknown[]) {
   return sql`${JSON.stringify(rows)}::jsonb`;
 }
@@ -284,10 +284,14 @@ async function applyAttemptEvents(trx: Trx, events: StreamEvent[]): Promise<void
     mergeAttemptEvent(patch, event, seq);
   }
   if (patches.size === 0) return;
-  const rows = [...patches.values()].sort((a, b) =>
-    a.item_id === b.item_id ? a.attempt - b.attempt : a.item_id < b.item_id ? -1 : 1,
-  );
+  const rows = [...patches.values()].sort(compareAttemptKeys);
   await upsertAttempts(trx, rows);
+}
+
+/** Orders attempt rows by item id, then attempt, which is the order rows are locked in. */
+function compareAttemptKeys(a: AttemptPatch, b: AttemptPatch): number {
+  if (a.item_id !== b.item_id) return a.item_id < b.item_id ? -1 : 1;
+  return a.attempt - b.attempt;
 }
 
 const OUTCOME_COLUMNS = [

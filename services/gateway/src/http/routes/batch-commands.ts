@@ -30,7 +30,8 @@ const TERMINAL = new Set(['completed', 'failed', 'cancelled']);
 
 /**
  * Returns why an action cannot apply to a batch as the read model shows it, or undefined. The
- * scheduler decides in the end; this only answers the obvious cases without a round trip.
+ * scheduler makes the final decision, so this check only catches the obvious cases without a
+ * round trip.
  */
 export function controlConflict(batch: BatchRow, action: ControlAction): string | undefined {
   const status = batch.status;
@@ -58,7 +59,7 @@ export function controlConflict(batch: BatchRow, action: ControlAction): string 
   }
 }
 
-/** Registers `POST /{id}/control` and `POST /{id}/retry`, answered by the scheduler. */
+/** Registers `POST /{id}/control` and `POST /{id}/retry`, which the scheduler carries out. */
 export function registerBatchCommands(app: OpenAPIHono<AppEnv>, services: GatewayServices): void {
   app.openapi(
     createRoute({
@@ -77,7 +78,7 @@ export function registerBatchCommands(app: OpenAPIHono<AppEnv>, services: Gatewa
           content: { 'application/json': { schema: batchSchema } },
         },
         202: {
-          description: 'The command was sent; the scheduler has not answered yet.',
+          description: 'The command was sent; the scheduler has not responded yet.',
           content: { 'application/json': { schema: acceptedSchema } },
         },
         ...errorResponses(400, 404, 409, 415, 422),
@@ -114,7 +115,7 @@ export function registerBatchCommands(app: OpenAPIHono<AppEnv>, services: Gatewa
           content: { 'application/json': { schema: retryResultSchema } },
         },
         202: {
-          description: 'The command was sent; the scheduler has not answered yet.',
+          description: 'The command was sent; the scheduler has not responded yet.',
           content: { 'application/json': { schema: acceptedSchema } },
         },
         ...errorResponses(404, 409, 422),
@@ -163,7 +164,7 @@ function controlCommand(c: Context<AppEnv>, batchId: string, action: ControlActi
 
 /**
  * Publishes a scheduler command and waits, up to COMMAND_WAIT_MS, for the event it caused to
- * be projected: the transition (answered by `respond`), a rejection (raised as its error), or
+ * be projected: the transition (returned by `respond`), a rejection (raised as its error), or
  * nothing yet (202).
  */
 async function sendAndWait(
@@ -196,7 +197,7 @@ async function sendAndWait(
       batch_task_id: command.batchId,
       command_id: command.commandId,
       status: 'accepted',
-      message: 'The command was sent; the scheduler has not answered yet. Poll the Location.',
+      message: 'The command was sent, but the scheduler has not responded yet. Poll the Location.',
       location,
     },
     202,
