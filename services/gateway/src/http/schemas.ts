@@ -83,9 +83,8 @@ export const batchDetailSchema = batchSchema
   .extend({ task_items: z.array(itemSchema), task_items_page: pageSchema })
   .openapi('BatchDetail');
 
-export const batchListSchema = z
-  .object({ items: z.array(batchSchema), page: pageSchema })
-  .openapi('BatchList');
+/** A page of batches: a plain array, as the legacy interface returned it. */
+export const batchListSchema = z.array(batchSchema).openapi('BatchList');
 
 export const itemListSchema = z
   .object({ items: z.array(itemSchema), page: pageSchema })

@@ -40,7 +40,8 @@ export function registerBatchReads(app: OpenAPIHono<AppEnv>, services: GatewaySe
       request: { query: listBatchesQuerySchema },
       responses: {
         200: {
-          description: 'A page of batches.',
+          description: 'A page of batches; X-Total-Count has the number of matching batches.',
+          headers: { 'X-Total-Count': { schema: { type: 'integer' } } },
           content: { 'application/json': { schema: batchListSchema } },
         },
         ...errorResponses(422),
@@ -52,13 +53,8 @@ export function registerBatchReads(app: OpenAPIHono<AppEnv>, services: GatewaySe
         listBatches(db, query),
         countBatches(db, query.status),
       ]);
-      return c.json(
-        {
-          items: rows.map(presentBatch),
-          page: pageInfo(query.skip, query.limit, rows.length, total),
-        },
-        200,
-      );
+      c.header('X-Total-Count', String(total));
+      return c.json(rows.map(presentBatch), 200);
     },
   );
 
