@@ -30,6 +30,8 @@ export const configSchema = z.object({
   COMMAND_WAIT_MS: envInt(10_000, 0),
   /** Milliseconds a hand update of an item waits for its projection before answering 202. */
   PROJECTION_WAIT_MS: envInt(10_000, 0),
+  /** Milliseconds a publish to JetStream may take before the request fails with 503. */
+  NATS_REQUEST_TIMEOUT_MS: envInt(5_000, 100),
   /** Events the projector fetches and applies in one transaction. */
   PROJECTOR_BATCH_SIZE: envInt(500, 1, 5_000),
   /** Items shown in the first page of a batch detail. */

@@ -61,7 +61,8 @@ export async function startGateway(config: Config, deps: GatewayDeps): Promise<G
 
   const registry = deps.registry ?? new Registry();
   const consumerName = deps.projectorConsumer ?? PROJECTOR_CONSUMER.durable_name;
-  const readLag = cachedLag(deps.connection, consumerName);
+  const natsLink = watchNatsLink(deps.connection);
+  const readLag = cachedLag(deps.connection, consumerName, natsLink);
   const metrics = registerGatewayMetrics(registry, readLag);
 
   const projector =
@@ -81,12 +82,12 @@ export async function startGateway(config: Config, deps: GatewayDeps): Promise<G
     config,
     db,
     notifier,
-    bus: createCommandBus(jetstream(deps.connection)),
+    bus: createCommandBus(jetstream(deps.connection, { timeout: config.NATS_REQUEST_TIMEOUT_MS })),
     uploads: await ensureObjectBucket(deps.connection, OBJECT_BUCKETS.uploads.bucket),
     artifacts: await ensureObjectBucket(deps.connection, OBJECT_BUCKETS.artifacts.bucket),
     log,
   };
-  const checkReadiness = () => readiness(config, db, deps.connection, projector, readLag);
+  const checkReadiness = () => readiness(config, db, natsLink, projector, readLag);
   const app = createApp(services, {
     tokens: resolveTokens(config, log),
     registry,
@@ -136,10 +137,35 @@ function listen(
   });
 }
 
-/** Reads the projection lag from the consumer, at most once per second. */
-function cachedLag(connection: NatsConnection, consumerName: string) {
+/** Whether the NATS connection is up, updated from the connection's status events. */
+interface NatsLink {
+  connected: boolean;
+  closed: boolean;
+}
+
+function watchNatsLink(connection: NatsConnection): NatsLink {
+  const link: NatsLink = { connected: true, closed: false };
+  void (async () => {
+    for await (const status of connection.status()) {
+      if (status.type === 'disconnect') link.connected = false;
+      if (status.type === 'reconnect') link.connected = true;
+    }
+  })();
+  void connection.closed().then(() => {
+    link.connected = false;
+    link.closed = true;
+  });
+  return link;
+}
+
+/**
+ * Reads the projection lag from the consumer, at most once per second, and not at all while
+ * NATS is disconnected, so that `/readyz` and `/metrics` stay fast during an outage.
+ */
+function cachedLag(connection: NatsConnection, consumerName: string, link: NatsLink) {
   let cached: { value: number | undefined; at: number } = { value: undefined, at: 0 };
   return async (): Promise<number | undefined> => {
+    if (!link.connected) return undefined;
     if (Date.now() - cached.at < LAG_CACHE_MS) return cached.value;
     try {
       const jsm = await jetstreamManager(connection);
@@ -152,6 +178,11 @@ function cachedLag(connection: NatsConnection, consumerName: string) {
   };
 }
 
+function natsState(link: NatsLink): string {
+  if (link.closed) return 'closed';
+  return link.connected ? 'ok' : 'disconnected';
+}
+
 function projectorState(projector: Projector | undefined): string {
   if (!projector) return 'off';
   return projector.health.writing ? 'ok' : 'retrying';
@@ -160,7 +191,7 @@ function projectorState(projector: Projector | undefined): string {
 async function readiness(
   config: Config,
   db: ReadModelDb,
-  connection: NatsConnection,
+  link: NatsLink,
   projector: Projector | undefined,
   readLag: () => Promise<number | undefined>,
 ): Promise<Readiness> {
@@ -168,7 +199,7 @@ async function readiness(
     .execute(db)
     .then(() => true)
     .catch(() => false);
-  const nats = !connection.isClosed();
+  const nats = link.connected;
   const lag = await readLag();
   const lagOk =
     config.READY_MAX_LAG_EVENTS === 0 || lag === undefined || lag <= config.READY_MAX_LAG_EVENTS;
@@ -176,7 +207,7 @@ async function readiness(
     ready: postgres && nats && lagOk,
     details: {
       postgres: postgres ? 'ok' : 'unreachable',
-      nats: nats ? 'ok' : 'closed',
+      nats: natsState(link),
       projector: projectorState(projector),
       projection_lag_events: lag ?? null,
     },
