@@ -30,7 +30,10 @@ beforeAll(async () => {
   nats = await startNatsServer();
   connection = await connect({ servers: nats.url });
   await provisionJetStream(connection, log);
-  gateway = await startGateway(testConfig(postgres.adminUrl), { connection, log });
+  gateway = await startGateway(testConfig(postgres.adminUrl, { IMPORT_WAIT_MS: '1000' }), {
+    connection,
+    log,
+  });
 });
 
 afterAll(async () => {
@@ -72,6 +75,17 @@ test('reads answer 503 while Postgres is down and the projection catches up afte
   const notReady = await fetch(`${gateway.url}/readyz`);
   expect(notReady.status).toBe(503);
   expect((await readJson(notReady)).postgres).toBe('unreachable');
+
+  const create = await fetch(`${gateway.url}${API_BASE_PATH}`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${TEST_TOKEN}`, 'content-type': 'application/json' },
+    body: JSON.stringify({
+      name: 'during outage',
+      task_items: [{ order_url: 'https://a.test', amount: 1 }],
+    }),
+  });
+  expect(create.status).toBe(202);
+  expect(create.headers.get('location')).toMatch(new RegExp(`^${API_BASE_PATH}/`));
 
   await publish(
     script.event('batch.started', { maxConcurrency: 3 }),

@@ -16,11 +16,15 @@ function digest(value: string): Buffer {
   return createHash('sha256').update(value).digest();
 }
 
+/** Longest label kept; commands carry the label in a field of at most 200 characters. */
+const MAX_LABEL_LENGTH = 200;
+
 /** Parses API_TOKENS entries (`token` or `label:token`); unlabelled tokens get `token-<n>`. */
 export function parseApiTokens(entries: string[]): ApiToken[] {
   return entries.map((entry, index) => {
     const separator = entry.indexOf(':');
-    const label = separator > 0 ? entry.slice(0, separator) : `token-${index + 1}`;
+    const label =
+      separator > 0 ? entry.slice(0, Math.min(separator, MAX_LABEL_LENGTH)) : `token-${index + 1}`;
     const token = separator > 0 ? entry.slice(separator + 1) : entry;
     return { label, digest: digest(token) };
   });

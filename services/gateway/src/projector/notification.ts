@@ -1,5 +1,6 @@
 import pg from 'pg';
 import type { Logger } from 'pino';
+import { isDatabaseUnavailable } from '../http/api-error';
 
 /** Postgres channel on which the projector announces committed changes. */
 export const PROJECTION_CHANNEL = 'orderflow_projection';
@@ -103,10 +104,15 @@ export class ProjectionNotifier {
   }
 }
 
+/** Milliseconds between checks while Postgres cannot be reached and sends no notifications. */
+const UNAVAILABLE_RECHECK_MS = 500;
+
 /**
  * Runs `check` now and again after every notification about `batchId`, until it returns a value
  * or `timeoutMs` passes; returns undefined on timeout. Checks never overlap, and a notification
- * that arrives during a check triggers one more check after it.
+ * that arrives during a check triggers one more check after it. A check that fails because
+ * Postgres is unreachable counts as "not yet", because the command it waits for was already
+ * sent and a 503 would invite the client to send it again.
  */
 export async function waitForProjection<T>(
   notifier: ProjectionNotifier,
@@ -125,11 +131,18 @@ export async function waitForProjection<T>(
   try {
     for (;;) {
       pending = false;
-      const result = await check();
-      if (result !== undefined) return result;
+      let reachable = true;
+      try {
+        const result = await check();
+        if (result !== undefined) return result;
+      } catch (error) {
+        if (!isDatabaseUnavailable(error)) throw error;
+        reachable = false;
+      }
       const remainingMs = deadline - Date.now();
       if (remainingMs <= 0) return undefined;
-      if (!pending) await sleepUntilWoken(remainingMs, (resolve) => (wake = resolve));
+      const sleepMs = reachable ? remainingMs : Math.min(remainingMs, UNAVAILABLE_RECHECK_MS);
+      if (!pending) await sleepUntilWoken(sleepMs, (resolve) => (wake = resolve));
       wake = undefined;
     }
   } finally {
