@@ -24,11 +24,11 @@ export const configSchema = z.object({
   MAX_UPLOAD_BYTES: envInt(20 * MEBIBYTE, 1),
   /** Maximum size of a JSON request body, in bytes. */
   MAX_JSON_BODY_BYTES: envInt(20 * MEBIBYTE, 1),
-  /** Milliseconds a create request waits for the importer before answering 202. */
+  /** Milliseconds a create request waits for the importer before it returns 202. */
   IMPORT_WAIT_MS: envInt(10_000, 0),
-  /** Milliseconds a control or retry request waits for the scheduler before answering 202. */
+  /** Milliseconds a control or retry request waits for the scheduler before it returns 202. */
   COMMAND_WAIT_MS: envInt(10_000, 0),
-  /** Milliseconds a hand update of an item waits for its projection before answering 202. */
+  /** Milliseconds a hand update of an item waits for its projection before it returns 202. */
   PROJECTION_WAIT_MS: envInt(10_000, 0),
   /** Milliseconds a publish to JetStream may take before the request fails with 503. */
   NATS_REQUEST_TIMEOUT_MS: envInt(5_000, 100),

@@ -22,7 +22,7 @@ export { createDatabase, migrateToLatest, type ReadModelDb } from './db/database
 export { applyEvents, type StreamEvent } from './projector/apply-events';
 export { Projector, type ProjectorOptions } from './projector/projector';
 
-/** What {@link startGateway} needs besides the configuration. */
+/** Dependencies of {@link startGateway} besides the configuration. */
 export interface GatewayDeps {
   connection: NatsConnection;
   log: Logger;

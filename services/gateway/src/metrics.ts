@@ -8,7 +8,7 @@ export interface GatewayMetrics {
 
 /**
  * Registers HTTP and projector metrics, and a projection lag gauge that reads the lag when
- * scraped; `readLag` returns the number of events not yet projected, or undefined when unknown.
+ * scraped. `readLag` returns the number of events not yet projected, or undefined when unknown.
  */
 export function registerGatewayMetrics(
   registry: Registry,

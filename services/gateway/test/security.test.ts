@@ -93,8 +93,8 @@ describe('authentication', () => {
 
 describe('requests and errors', () => {
   test('every response carries a request id, the client one when well formed', async () => {
-    const given = await get('/healthz', { 'x-request-id': 'client-id-1' });
-    expect(given.headers.get('x-request-id')).toBe('client-id-1');
+    const clientIdResponse = await get('/healthz', { 'x-request-id': 'client-id-1' });
+    expect(clientIdResponse.headers.get('x-request-id')).toBe('client-id-1');
     const invalid = await get('/healthz', { 'x-request-id': 'bad id with spaces' });
     expect(invalid.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
   });

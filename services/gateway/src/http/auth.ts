@@ -16,7 +16,7 @@ function digest(value: string): Buffer {
   return createHash('sha256').update(value).digest();
 }
 
-/** Longest label kept; commands carry the label in a field of at most 200 characters. */
+/** Maximum label length kept, because commands carry the label in a field of 200 characters. */
 const MAX_LABEL_LENGTH = 200;
 
 /** Parses API_TOKENS entries (`token` or `label:token`); unlabelled tokens get `token-<n>`. */

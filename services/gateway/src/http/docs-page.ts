@@ -64,10 +64,12 @@ function renderOperation(path, method, operation) {
   const fileInput = multipart ? element('input', { type: 'file' }) : undefined;
   const nameInput = multipart ? element('input', { type: 'text', placeholder: 'name' }) : undefined;
   const output = element('pre', { textContent: '' });
+
   const form = element('form', {}, ...inputs);
   if (bodyInput) form.append(element('label', {}, 'JSON body', bodyInput));
   if (multipart) form.append(element('label', {}, 'name', nameInput), element('label', {}, 'file', fileInput));
   form.append(element('button', { type: 'submit', textContent: 'Send' }), output);
+
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
     let url = path;
@@ -93,6 +95,7 @@ function renderOperation(path, method, operation) {
       : type.startsWith('text/') ? await response.text() : '(' + type + ' body)';
     output.textContent = response.status + ' ' + response.statusText + '\\n\\n' + text;
   });
+
   return element('details', {},
     element('summary', {}, element('span', { className: 'method ' + method, textContent: method }),
       path + ' ', element('span', { className: 'muted', textContent: operation.summary || '' })),

@@ -28,8 +28,8 @@ export function validationFailed(error: ZodError): ApiError {
 }
 
 /**
- * Turns any error into the one error body. Known errors keep their code; a lost Postgres
- * connection becomes READ_MODEL_UNAVAILABLE; everything else is logged and becomes INTERNAL,
+ * Turns any error into the one error body. Known errors keep their code, and a lost Postgres
+ * connection becomes READ_MODEL_UNAVAILABLE. Everything else is logged and becomes INTERNAL,
  * with the stack in the details only when `exposeStacks` is set.
  */
 export function createErrorHandler(log: Logger, exposeStacks: boolean) {

@@ -38,7 +38,7 @@ function totalOf(row: BatchRow): number {
   );
 }
 
-/** A batch as the REST interface shows it, without items. */
+/** Converts a batch row into its REST form, without items. */
 export function presentBatch(row: BatchRow) {
   return {
     id: row.id,
@@ -78,7 +78,7 @@ function durationMs(start: Timestamp, end: Timestamp): number | null {
   return new Date(end).getTime() - new Date(start).getTime();
 }
 
-/** An item as the REST interface shows it. */
+/** Converts an item row into its REST form. */
 export function presentItem(row: ItemWithAttempt) {
   const artifacts = row.latest_artifacts ?? {};
   const link = (kind: string) =>
@@ -112,7 +112,7 @@ export function presentItem(row: ItemWithAttempt) {
   };
 }
 
-/** One attempt as the REST interface shows it. */
+/** Converts an attempt row into its REST form. */
 export function presentAttempt(row: AttemptRow) {
   const artifacts = row.artifacts ?? {};
   const link = (kind: string) =>
@@ -141,7 +141,7 @@ export function presentAttempt(row: AttemptRow) {
   };
 }
 
-/** One projected event as the live progress stream sends it. */
+/** Converts a logged event into the form the live progress stream sends. */
 export function presentEvent(row: EventLogRow) {
   return {
     seq: Number(row.seq),

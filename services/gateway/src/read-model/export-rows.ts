@@ -26,7 +26,7 @@ function originalValue(item: ItemRow, column: string): string {
   return item.extra[column] ?? '';
 }
 
-/** One export row, in the order of {@link exportHeader}. */
+/** Builds one export row, in the order of {@link exportHeader}. */
 export function exportRow(batch: BatchRow, item: ItemRow): Array<string | number> {
   const original = batch.columns.length > 0 ? batch.columns : ['order_url', 'amount'];
   return [
