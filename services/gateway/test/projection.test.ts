@@ -1,12 +1,11 @@
 import { jetstreamManager } from '@nats-io/jetstream';
 import { EVENTS_STREAM, newId, PROJECTOR_CONSUMER, subjects } from '@orderflow/contracts';
 import { createTestDatabase } from '@orderflow/harness';
-import { ensureConsumer } from '@orderflow/service-kit';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createDatabase, migrateToLatest, type ReadModelDb } from '../src/db/database';
 import { startGateway } from '../src/index';
 import { applyEvents, type StreamEvent } from '../src/projector/apply-events';
-import { Projector } from '../src/projector/projector';
+import { RebuildTargetNotEmptyError, rebuildReadModel } from '../src/projector/rebuild';
 import {
   BatchScript,
   batchWhen,
@@ -293,27 +292,16 @@ describe('projector over JetStream', () => {
       (row) => Number(row.max) === lastSeq,
     );
 
+    const projected = await fixture.gateway.db
+      .selectFrom('event_log')
+      .select((eb) => eb.fn.countAll<string>().as('count'))
+      .executeTakeFirstOrThrow();
     const rebuilt = await createTestDatabase();
     const rebuiltDb = createDatabase({ url: rebuilt.url, log });
-    const consumerName = `rebuild-${newId().slice(0, 8)}`;
-    await ensureConsumer(jsm, { ...PROJECTOR_CONSUMER, durable_name: consumerName }, log);
-    await migrateToLatest(rebuiltDb, log);
-    const projector = new Projector({
-      connection: fixture.connection,
-      db: rebuiltDb,
-      log,
-      consumerName,
-    });
-    await projector.start();
     try {
-      await eventually(
-        () =>
-          rebuiltDb
-            .selectFrom('event_log')
-            .select((eb) => eb.fn.max('seq').as('max'))
-            .executeTakeFirstOrThrow(),
-        (row) => Number(row.max) === lastSeq,
-      );
+      await migrateToLatest(rebuiltDb, log);
+      const result = await rebuildReadModel({ connection: fixture.connection, db: rebuiltDb, log });
+      expect(result.events).toBe(Number(projected.count));
       for (const table of ['batches', 'items', 'attempts', 'event_log'] as const) {
         const dump = (db: ReadModelDb) =>
           db
@@ -323,8 +311,12 @@ describe('projector over JetStream', () => {
             .then((rows) => rows.map((row) => JSON.stringify(row)).sort());
         expect(await dump(rebuiltDb), table).toEqual(await dump(fixture.gateway.db));
       }
+      await expect(
+        rebuildReadModel({ connection: fixture.connection, db: rebuiltDb, log }),
+      ).rejects.toBeInstanceOf(RebuildTargetNotEmptyError);
+      const consumers = await jsm.consumers.list(EVENTS_STREAM.name).next();
+      expect(consumers.map((consumer) => consumer.name)).toEqual([PROJECTOR_CONSUMER.durable_name]);
     } finally {
-      await projector.stop();
       await rebuiltDb.destroy();
       await rebuilt.drop();
     }
