@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import {
   BatchScript,
   batchWhen,
+  eventually,
   type GatewayFixture,
   readJson,
   startGatewayFixture,
@@ -381,14 +382,26 @@ describe('POST /{id}/retry', () => {
     const [response, command] = await Promise.all([
       fixture.request(`${BASE}/${script.batchId}/retry?limit=3`, { method: 'POST' }),
       takeCommand(fixture, CONSUMERS.schedulerCommands).then(async (command) => {
+        const causationId = command.commandId as string;
         await fixture.publish(
-          script.item('item.requeued', 0, { attemptsBefore: 0 }),
+          script.event('batch.retry_requested', { limit: 3, requeuedCount: 1 }, { causationId }),
+        );
+        // The scheduler publishes the requeued items after its response, possibly in a later
+        // projector transaction, and the gateway must still report them in the counts.
+        await eventually(
+          () =>
+            fixture.gateway.db
+              .selectFrom('event_log')
+              .select('seq')
+              .where('causation_id', '=', causationId)
+              .execute(),
+          (rows) => rows.length === 1,
+        );
+        await fixture.publish(
           script.event(
-            'batch.retry_requested',
-            { limit: 3, requeuedCount: 1 },
-            {
-              causationId: command.commandId as string,
-            },
+            'item.requeued',
+            { attemptsBefore: 0 },
+            { itemId: script.itemId(0), causationId },
           ),
         );
         return command;

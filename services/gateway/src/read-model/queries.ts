@@ -191,7 +191,10 @@ export async function eventsAfter(
     .execute();
 }
 
-/** Returns the first logged event caused by a command, such as its transition or rejection. */
+/**
+ * Returns the batch event that responds to a command: its transition or its rejection. Item
+ * events with the same causation id (the requeued items of a retry) are not the response.
+ */
 export async function findEventCausedBy(
   db: ReadModelDb,
   commandId: string,
@@ -200,9 +203,25 @@ export async function findEventCausedBy(
     .selectFrom('event_log')
     .selectAll()
     .where('causation_id', '=', commandId)
+    .where('type', 'like', 'batch.%')
     .orderBy('seq')
     .limit(1)
     .executeTakeFirst();
+}
+
+/** Counts the logged events of one type that a command caused. */
+export async function countEventsCausedBy(
+  db: ReadModelDb,
+  commandId: string,
+  type: string,
+): Promise<number> {
+  const row = await db
+    .selectFrom('event_log')
+    .select((eb) => eb.fn.countAll<string>().as('count'))
+    .where('causation_id', '=', commandId)
+    .where('type', '=', type)
+    .executeTakeFirstOrThrow();
+  return Number(row.count);
 }
 
 /** Returns the logged import rejection of a batch, or undefined. */

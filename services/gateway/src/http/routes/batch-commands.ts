@@ -11,7 +11,7 @@ import {
 import type { Context } from 'hono';
 import type { BatchRow } from '../../db/schema';
 import { waitForProjection } from '../../projector/notification';
-import { findBatch, findEventCausedBy } from '../../read-model/queries';
+import { countEventsCausedBy, findBatch, findEventCausedBy } from '../../read-model/queries';
 import { ApiError } from '../api-error';
 import type { AppEnv, GatewayServices } from '../context';
 import { limitBody, requireJsonBody } from '../json-body';
@@ -142,11 +142,34 @@ export function registerBatchCommands(app: OpenAPIHono<AppEnv>, services: Gatewa
         limit,
       };
       const response = await sendAndWait(c, services, command, async (data) => {
-        const updated = await findBatch(services.db, batchId);
         const requeued = (data as { requeuedCount?: number }).requeuedCount ?? 0;
+        await waitForRequeued(services, command, requeued);
+        const updated = await findBatch(services.db, batchId);
         return c.json({ requeued_count: requeued, batch: presentBatch(updated!) }, 200);
       });
       return asRouteResponse(response);
+    },
+  );
+}
+
+/**
+ * Waits until the `item.requeued` events of a retry are projected too, because the scheduler
+ * publishes them after `batch.retry_requested` and the counts should include them. Gives up
+ * after PROJECTION_WAIT_MS and returns the counts as they are.
+ */
+async function waitForRequeued(
+  services: GatewayServices,
+  command: BatchCommand,
+  requeued: number,
+): Promise<void> {
+  if (requeued === 0) return;
+  await waitForProjection(
+    services.notifier,
+    command.batchId,
+    services.config.PROJECTION_WAIT_MS,
+    async () => {
+      const count = await countEventsCausedBy(services.db, command.commandId, 'item.requeued');
+      return count >= requeued ? true : undefined;
     },
   );
 }
