@@ -106,15 +106,31 @@ describe('applyEvents', () => {
     expect(item.attempts).toBe(2);
   });
 
-  test('hides items until the batch is created', async () => {
+  test('hides a batch until it is created', async () => {
     const script = new BatchScript(newId(), 3);
     await applyEvents(db, sequenced(script.itemsAdded()));
     const hidden = await batchRow(script.batchId);
-    expect(hidden.created_seq).toBeNull();
+    expect(hidden.visible).toBe(false);
     expect(hidden.pending_count).toBe(3);
 
     await applyEvents(db, sequenced(script.created()));
-    expect((await batchRow(script.batchId)).created_seq).not.toBeNull();
+    expect((await batchRow(script.batchId)).visible).toBe(true);
+  });
+
+  test('hides a batch until its last chunk arrives', async () => {
+    const script = new BatchScript(newId(), 4);
+    const [firstChunk, secondChunk, created] = sequenced(
+      script.itemsAdded(0, 0, 2),
+      script.itemsAdded(1, 2, 4),
+      script.created(),
+    );
+    await applyEvents(db, [firstChunk!, created!]);
+    expect((await batchRow(script.batchId)).visible).toBe(false);
+
+    await applyEvents(db, [secondChunk!]);
+    const shown = await batchRow(script.batchId);
+    expect(shown.visible).toBe(true);
+    expect(shown.pending_count).toBe(4);
   });
 
   test('keeps the newest attempt outcome and merges worker fields', async () => {

@@ -11,6 +11,7 @@ const initialSchema: Migration = {
       .addColumn('paused', 'boolean', (col) => col.notNull().defaultTo(false))
       .addColumn('cancel_requested', 'boolean', (col) => col.notNull().defaultTo(false))
       .addColumn('created_seq', 'bigint')
+      .addColumn('visible', 'boolean', (col) => col.notNull().defaultTo(false))
       .addColumn('item_count', 'integer', (col) => col.notNull().defaultTo(0))
       .addColumn('pending_count', 'integer', (col) => col.notNull().defaultTo(0))
       .addColumn('processing_count', 'integer', (col) => col.notNull().defaultTo(0))
@@ -31,7 +32,7 @@ const initialSchema: Migration = {
       .addColumn('last_seq', 'bigint', (col) => col.notNull().defaultTo(0))
       .addColumn('last_event_seq', 'bigint', (col) => col.notNull().defaultTo(0))
       .execute();
-    await sql`CREATE INDEX batches_listing ON batches (created_at DESC, id) WHERE created_seq IS NOT NULL`.execute(
+    await sql`CREATE INDEX batches_listing ON batches (created_at DESC, id) WHERE visible`.execute(
       db,
     );
 

@@ -15,6 +15,8 @@ export interface BatchesTable {
   cancel_requested: Generated<boolean>;
   /** Stream sequence of `batch.created`; null while the batch is still being imported. */
   created_seq: Sequence | null;
+  /** True once `batch.created` and every item it announced are projected. */
+  visible: Generated<boolean>;
   item_count: Generated<number>;
   pending_count: Generated<number>;
   processing_count: Generated<number>;

@@ -3,7 +3,7 @@ import { type Kysely, sql, type Transaction } from 'kysely';
 import type { ReadModelDb } from '../db/database';
 import type { Database } from '../db/schema';
 import { type AttemptPatch, attemptOf, mergeAttemptEvent } from './attempt-patch';
-import { type BatchState, moveCount, reduceBatch } from './batch-state';
+import { type BatchState, moveCount, reduceBatch, updateVisibility } from './batch-state';
 import {
   ITEM_DECISION_TYPES,
   type ItemState,
@@ -364,6 +364,7 @@ async function applyBatchEvents(
     const state = states.get(move.batchId);
     if (state) moveCount(state, move.from, move.to);
   }
+  for (const state of states.values()) updateVisibility(state);
   await writeBatches(trx, [...states.values()]);
   return ids;
 }
@@ -388,6 +389,7 @@ async function writeBatches(trx: Trx, rows: BatchState[]): Promise<void> {
   await sql`
     UPDATE batches SET name = x.name, description = x.description, status = x.status,
       paused = x.paused, cancel_requested = x.cancel_requested, created_seq = x.created_seq,
+      visible = x.visible,
       item_count = x.item_count, pending_count = x.pending_count,
       processing_count = x.processing_count, success_count = x.success_count,
       failed_count = x.failed_count, skipped_count = x.skipped_count, columns = x.columns,
@@ -397,7 +399,7 @@ async function writeBatches(trx: Trx, rows: BatchState[]): Promise<void> {
       finished_at = x.finished_at, updated_at = x.updated_at, last_seq = x.last_seq,
       last_event_seq = x.last_event_seq
     FROM jsonb_to_recordset(${json(rows)}) AS x(id text, name text, description text,
-      status text, paused boolean, cancel_requested boolean, created_seq bigint,
+      status text, paused boolean, cancel_requested boolean, created_seq bigint, visible boolean,
       item_count int, pending_count int, processing_count int, success_count int,
       failed_count int, skipped_count int, columns jsonb, source jsonb, skipped_rows jsonb,
       skipped_row_count int, max_concurrency int, idempotency_key text, requested_by text,

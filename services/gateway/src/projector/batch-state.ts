@@ -9,6 +9,7 @@ export interface BatchState {
   paused: boolean;
   cancel_requested: boolean;
   created_seq: number | null;
+  visible: boolean;
   item_count: number;
   pending_count: number;
   processing_count: number;
@@ -47,6 +48,21 @@ export function moveCount(state: BatchState, from: string | undefined, to: strin
   const toColumn = COUNT_COLUMN[to as keyof typeof COUNT_COLUMN];
   if (fromColumn) state[fromColumn] -= 1;
   if (toColumn) state[toColumn] += 1;
+}
+
+/**
+ * Shows a batch once `batch.created` and every item it announced are projected. The importer
+ * publishes the item chunks first, but with several projectors a later chunk can commit after
+ * the created event, and a client must never see half a batch.
+ */
+export function updateVisibility(state: BatchState): void {
+  const projectedItems =
+    state.pending_count +
+    state.processing_count +
+    state.success_count +
+    state.failed_count +
+    state.skipped_count;
+  state.visible = state.created_seq !== null && projectedItems >= state.item_count;
 }
 
 /**

@@ -9,13 +9,13 @@ export type ItemWithAttempt = ItemRow & {
   latest_timings: Record<string, unknown> | null;
 };
 
-/** Returns a batch once `batch.created` was projected, or undefined. */
+/** Returns a batch once `batch.created` and all its items were projected, or undefined. */
 export async function findBatch(db: ReadModelDb, batchId: string): Promise<BatchRow | undefined> {
   return db
     .selectFrom('batches')
     .selectAll()
     .where('id', '=', batchId)
-    .where('created_seq', 'is not', null)
+    .where('visible', '=', true)
     .executeTakeFirst();
 }
 
@@ -24,7 +24,7 @@ export async function listBatches(
   db: ReadModelDb,
   query: { skip: number; limit: number; status?: BatchStatus | undefined },
 ): Promise<BatchRow[]> {
-  let select = db.selectFrom('batches').selectAll().where('created_seq', 'is not', null);
+  let select = db.selectFrom('batches').selectAll().where('visible', '=', true);
   if (query.status) select = select.where('status', '=', query.status);
   return select
     .orderBy('created_at', 'desc')
@@ -42,7 +42,7 @@ export async function countBatches(
   let select = db
     .selectFrom('batches')
     .select((eb) => eb.fn.countAll<string>().as('count'))
-    .where('created_seq', 'is not', null);
+    .where('visible', '=', true);
   if (status) select = select.where('status', '=', status);
   const row = await select.executeTakeFirstOrThrow();
   return Number(row.count);
@@ -102,7 +102,7 @@ export async function findItem(
           .selectFrom('batches')
           .select('batches.id')
           .whereRef('batches.id', '=', 'items.batch_id')
-          .where('batches.created_seq', 'is not', null),
+          .where('batches.visible', '=', true),
       ),
     )
     .executeTakeFirst();
@@ -144,7 +144,7 @@ export interface Stats {
 export async function readStats(db: ReadModelDb): Promise<Stats> {
   const rows = await db
     .selectFrom('batches')
-    .where('created_seq', 'is not', null)
+    .where('visible', '=', true)
     .select((eb) => [
       'status',
       eb.fn.countAll<string>().as('batches'),
