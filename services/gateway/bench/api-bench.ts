@@ -186,7 +186,7 @@ async function measureLatency(url: string, rate: number, durationSeconds: number
  * how fast it catches up.
  */
 export async function runProjectionCatchUpBenchmark(
-  options: { items?: number } = {},
+  options: { items?: number; batchSize?: number } = {},
 ): Promise<ProjectionCatchUpResult> {
   const items = options.items ?? 20_000;
   const nats = await startNatsServer();
@@ -225,6 +225,7 @@ export async function runProjectionCatchUpBenchmark(
       db,
       log,
       consumerName: PROJECTOR_CONSUMER.durable_name,
+      ...(options.batchSize ? { batchSize: options.batchSize } : {}),
     });
     await projector.start();
     for (;;) {

@@ -33,7 +33,7 @@ export const configSchema = z.object({
   /** Milliseconds a publish to JetStream may take before the request fails with 503. */
   NATS_REQUEST_TIMEOUT_MS: envInt(5_000, 100),
   /** Events the projector fetches and applies in one transaction. */
-  PROJECTOR_BATCH_SIZE: envInt(500, 1, 5_000),
+  PROJECTOR_BATCH_SIZE: envInt(1_000, 1, 5_000),
   /** Items shown in the first page of a batch detail. */
   DETAIL_PAGE_SIZE: envInt(100, 1, 1_000),
   /** Projection lag, in events, above which `/readyz` reports not ready; 0 never does. */

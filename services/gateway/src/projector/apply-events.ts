@@ -59,7 +59,11 @@ function uniqueBySeq(events: StreamEvent[]): StreamEvent[] {
   return [...bySeq.values()].sort((a, b) => a.seq - b.seq);
 }
 
-/** Passes rows as one JSON array parameter, which SQL expands with `jsonb_to_recordset`. */
+/**
+ * Passes rows as one JSON array parameter, which SQL expands with `jsonb_to_recordset`. Postgres
+ * estimates 100 rows for that function whatever the array holds, so updates that join it also
+ * filter by `id = ANY(ids)`: otherwise the planner picks a sequential scan of the whole table.
+ */
 function json(rows: unknown[]) {
   return sql`${JSON.stringify(rows)}::jsonb`;
 }
@@ -252,7 +256,7 @@ async function fillImportedFields(
       amount = x.amount, extra = x.extra
     FROM jsonb_to_recordset(${json(rows)}) AS x(id text, idx int, row_number int,
       order_url text, amount text, extra jsonb)
-    WHERE items.id = x.id`.execute(trx);
+    WHERE items.id = x.id AND items.id = ANY(${rows.map((row) => row.id)}::text[])`.execute(trx);
 }
 
 async function writeItems(trx: Trx, rows: Array<ItemState & { id: string }>): Promise<void> {
@@ -267,7 +271,7 @@ async function writeItems(trx: Trx, rows: Array<ItemState & { id: string }>): Pr
       order_number text, final_order_url text, failure_reason text, error_code text,
       next_attempt_at timestamptz, updated_by text, started_at timestamptz,
       finished_at timestamptz, updated_at timestamptz, last_seq bigint)
-    WHERE items.id = x.id`.execute(trx);
+    WHERE items.id = x.id AND items.id = ANY(${rows.map((row) => row.id)}::text[])`.execute(trx);
 }
 
 async function applyAttemptEvents(trx: Trx, events: StreamEvent[]): Promise<void> {
@@ -405,7 +409,9 @@ async function writeBatches(trx: Trx, rows: BatchState[]): Promise<void> {
       skipped_row_count int, max_concurrency int, idempotency_key text, requested_by text,
       created_at timestamptz, started_at timestamptz, finished_at timestamptz,
       updated_at timestamptz, last_seq bigint, last_event_seq bigint)
-    WHERE batches.id = x.id`.execute(trx);
+    WHERE batches.id = x.id AND batches.id = ANY(${rows.map((row) => row.id)}::text[])`.execute(
+    trx,
+  );
 }
 
 async function notify(trx: Kysely<Database>, batchIds: string[], maxSeq: number): Promise<void> {

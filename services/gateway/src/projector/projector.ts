@@ -6,7 +6,7 @@ import type { ReadModelDb } from '../db/database';
 import { applyEvents, type StreamEvent } from './apply-events';
 
 /** Default number of events applied in one transaction. */
-export const DEFAULT_PROJECTOR_BATCH_SIZE = 500;
+export const DEFAULT_PROJECTOR_BATCH_SIZE = 1_000;
 
 const MIN_RETRY_DELAY_MS = 200;
 const MAX_RETRY_DELAY_MS = 5_000;
