@@ -191,13 +191,16 @@ export class BatchScript {
 export async function eventually<T>(
   read: () => Promise<T>,
   accept: (value: T) => boolean,
-  timeoutMs = 10_000,
+  timeoutMs = 20_000,
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await read();
     if (accept(value)) return value;
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
+    if (Date.now() > deadline) {
+      const last = JSON.stringify(value)?.slice(0, 500);
+      throw new Error(`condition not met within ${timeoutMs} ms; last value: ${last}`);
+    }
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
 }
