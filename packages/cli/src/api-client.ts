@@ -102,7 +102,11 @@ export class ApiClient {
 
   /** Sends a request and returns its parsed JSON body, or undefined for an empty body. */
   async requestJson<T = unknown>(path: string, options: RequestOptions = {}): Promise<T> {
-    const response = await this.request(path, options);
+    return this.readJson<T>(await this.request(path, options));
+  }
+
+  /** Reads a response body as JSON, or returns undefined for an empty body. */
+  async readJson<T = unknown>(response: Response): Promise<T> {
     let text: string;
     try {
       text = await response.text();

@@ -74,12 +74,20 @@ export async function listCommand(context: CommandContext): Promise<void> {
   const limit =
     limitValue === undefined ? undefined : parsePositiveInt(limitValue, 'limit', context.command);
 
-  const body = await context.api.requestJson('/', { query: { status, limit } });
+  const response = await context.api.request('/', { query: { status, limit } });
+  const body = await context.api.readJson(response);
   if (context.json) return context.out.json(body);
 
   const { rows } = readPage(body);
   if (rows.length === 0) return context.out.line('No batches.');
   for (const line of renderBatchTable(rows, context.out)) context.out.line(line);
+
+  // The gateway reports the number of matching batches in a header, beyond the page it sends.
+  const total = Number(response.headers.get('x-total-count'));
+  if (Number.isInteger(total) && total > rows.length) {
+    context.out.line();
+    context.out.line(`Newest ${rows.length} of ${total} batches; show more with --limit.`);
+  }
 }
 
 /** `items ID [--status S]`: every item of a batch, or those of one status, as a table. */

@@ -78,7 +78,7 @@ async function createFromJson(context: CommandContext, body: unknown): Promise<u
       json: body,
       headers: { 'idempotency-key': key },
     });
-    if (response.status !== 202) return parseBody(response);
+    if (response.status !== 202) return context.api.readJson(response);
 
     await response.body?.cancel();
     if (!announced) announceRunningImport(context);
@@ -102,7 +102,7 @@ async function createFromUpload(context: CommandContext, form: FormData): Promis
     headers: key ? { 'idempotency-key': key } : {},
   });
   const location = response.headers.get('location');
-  if (response.status !== 202 || !location) return parseBody(response);
+  if (response.status !== 202 || !location) return context.api.readJson(response);
 
   await response.body?.cancel();
   const url = context.api.absoluteUrl(location);
@@ -111,7 +111,7 @@ async function createFromUpload(context: CommandContext, form: FormData): Promis
   for (;;) {
     await waitForImport(deadline);
     try {
-      return parseBody(await context.api.requestUrl(url));
+      return await context.api.readJson(await context.api.requestUrl(url));
     } catch (error) {
       // The read model shows the batch only once the import has finished.
       if (!(error instanceof ApiError && error.status === 404)) throw error;
@@ -203,19 +203,6 @@ async function buildUploadForm(
   }
   form.set('file', file, basename(path));
   return form;
-}
-
-async function parseBody(response: Response): Promise<unknown> {
-  const text = await response.text();
-  try {
-    return JSON.parse(text);
-  } catch {
-    throw new ApiError(
-      response.status,
-      'INVALID_RESPONSE',
-      `the response is not JSON: ${text.slice(0, 300)}`,
-    );
-  }
 }
 
 function printCreated(context: CommandContext, batch: unknown): void {
