@@ -5,7 +5,7 @@ import { ApiError, NetworkError } from './errors';
 /** Time a request may take, response body included, unless the caller streams the body. */
 export const DEFAULT_REQUEST_TIMEOUT_MS = 120_000;
 
-/** Maximum length of response text quoted in an error message when the body lacks the error shape. */
+/** Maximum length of the response text that an error message quotes for a body of another shape. */
 const MAX_QUOTED_BODY_CHARS = 300;
 
 /** Options of one request. */

@@ -77,3 +77,8 @@ export class Output {
     return style ? this.style(status, style) : status;
   }
 }
+
+/** Returns `noun` or its plural with an s, to agree with `count`. */
+export function plural(count: number, noun: string): string {
+  return count === 1 ? noun : `${noun}s`;
+}

@@ -23,7 +23,8 @@ export function renderBatchFields(batch: unknown, out: Output): string[] {
     30,
     out.color ? BLOCK_BAR : ASCII_BAR,
   );
-  const progress = `${bar} ${progressPercent(summary)}%  ${summary.doneItems}/${summary.totalItems} items done`;
+  const done = `${summary.doneItems}/${summary.totalItems} items done`;
+  const progress = `${bar} ${progressPercent(summary)}%  ${done}`;
   const fields: [string, string][] = [
     ['Batch', summary.id],
     ['Name', summary.name],

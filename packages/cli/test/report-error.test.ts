@@ -80,9 +80,12 @@ describe('reportError', () => {
     const result = capture(new UsageError('missing argument ID', 'retry'));
 
     expect(result.known).toBe(true);
-    expect(result.stderr).toBe(
-      "orderflow: missing argument ID\nusage: orderflow retry ID [--limit N]\nRun 'orderflow help retry' for details.\n",
-    );
+    expect(result.stderr.split('\n')).toEqual([
+      'orderflow: missing argument ID',
+      'usage: orderflow retry ID [--limit N]',
+      "Run 'orderflow help retry' for details.",
+      '',
+    ]);
   });
 
   it('prints the error body to stdout with --json', () => {

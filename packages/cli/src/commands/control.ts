@@ -2,6 +2,7 @@ import { type ControlAction, ItemStatus } from '@orderflow/contracts';
 import { displayStatus, isObject, summarizeBatch } from '../batch-summary';
 import { type CommandContext, idSegment, stringOption } from '../command-context';
 import { summarizeItem } from '../item-summary';
+import { plural } from '../output';
 import { parseChoice, parsePositiveInt } from '../parse-args';
 import { formatFields } from '../table';
 
@@ -27,7 +28,7 @@ export function sendControl(
   });
 }
 
-/** `start|pause|resume|cancel ID`: sends the control action named by the command. */
+/** Sends the control action named by the command (`start|pause|resume|cancel ID`). */
 export async function controlCommand(context: CommandContext): Promise<void> {
   const batchId = context.args[0]!;
   const action = context.command as ControlAction;
@@ -52,7 +53,7 @@ export function describeControlResult(
   return `${sentence}; status ${context.out.status(status)}.`;
 }
 
-/** `retry ID [--limit N]`: puts failed items back to work. */
+/** Puts failed items back to work (`retry ID [--limit N]`). */
 export async function retryCommand(context: CommandContext): Promise<void> {
   const batchId = context.args[0]!;
   const limitValue = stringOption(context, 'limit');
@@ -74,11 +75,11 @@ export async function retryCommand(context: CommandContext): Promise<void> {
   context.out.line(
     requeued === undefined
       ? `Retry requested for the failed items of batch ${batchId}.`
-      : `Put ${requeued} failed ${requeued === 1 ? 'item' : 'items'} of batch ${batchId} back to work.`,
+      : `Put ${requeued} failed ${plural(requeued, 'item')} of batch ${batchId} back to work.`,
   );
 }
 
-/** `set-item ITEM_ID --status S ...`: records an item's result by hand. */
+/** Records an item's result by hand (`set-item ITEM_ID --status S ...`). */
 export async function setItemCommand(context: CommandContext): Promise<void> {
   const itemId = context.args[0]!;
   const status = parseChoice(

@@ -14,7 +14,7 @@ const EXPORT_FORMATS = ['xlsx', 'csv'] as const;
 /** Output path that writes the file to standard output. */
 const STDOUT_PATH = '-';
 
-/** `export ID --format xlsx|csv [--output PATH]`: streams the results file to disk. */
+/** Streams the results file of a batch to disk (`export ID --format xlsx|csv [--output PATH]`). */
 export async function exportCommand(context: CommandContext): Promise<void> {
   const batchId = context.args[0]!;
   const format = parseChoice(

@@ -30,7 +30,7 @@ export async function fetchAllItems(
   }
 }
 
-/** `status ID [--failed]`: one batch with its counts and first items, or its failed items. */
+/** Prints a batch with its counts and first items, or its failed items (`status ID [--failed]`). */
 export async function statusCommand(context: CommandContext): Promise<void> {
   const batchId = context.args[0]!;
   const { out } = context;
@@ -63,7 +63,7 @@ export async function statusCommand(context: CommandContext): Promise<void> {
   }
 }
 
-/** `list [--status S] [--limit N]`: batches as a table. */
+/** Prints batches as a table (`list [--status S] [--limit N]`). */
 export async function listCommand(context: CommandContext): Promise<void> {
   const statusValue = stringOption(context, 'status');
   const limitValue = stringOption(context, 'limit');
@@ -90,7 +90,7 @@ export async function listCommand(context: CommandContext): Promise<void> {
   }
 }
 
-/** `items ID [--status S]`: every item of a batch, or those of one status, as a table. */
+/** Prints every item of a batch, or those of one status, as a table (`items ID [--status S]`). */
 export async function itemsCommand(context: CommandContext): Promise<void> {
   const statusValue = stringOption(context, 'status');
   const status =

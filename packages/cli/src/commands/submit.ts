@@ -6,6 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { isObject, summarizeBatch } from '../batch-summary';
 import { type CommandContext, flagOption, resolveUserPath, stringOption } from '../command-context';
 import { ApiError, FileError, toFileError, UsageError } from '../errors';
+import { plural } from '../output';
 import { parsePositiveInt } from '../parse-args';
 import { formatRowError } from '../report-error';
 import { describeControlResult, sendControl } from './control';
@@ -35,7 +36,7 @@ interface CreateOptions {
   max_concurrency?: number;
 }
 
-/** `submit FILE ...`: creates a batch, then optionally starts and watches it. */
+/** Creates a batch from a file, then optionally starts and watches it (`submit FILE ...`). */
 export async function submitCommand(context: CommandContext): Promise<void> {
   const file = context.args[0]!;
   const extension = extname(file).toLowerCase();
@@ -214,7 +215,8 @@ function printCreated(context: CommandContext, batch: unknown): void {
   }
   const summary = summarizeBatch(batch);
   context.out.line(
-    `Created batch ${summary.id} "${summary.name}" with ${summary.totalItems} ${summary.totalItems === 1 ? 'item' : 'items'}.`,
+    `Created batch ${summary.id} "${summary.name}" with ${summary.totalItems} ` +
+      `${plural(summary.totalItems, 'item')}.`,
   );
   printSkippedRows(context, batch);
   if (!flagOption(context, 'start'))
@@ -230,7 +232,7 @@ function printSkippedRows(context: CommandContext, batch: unknown): void {
       : rows.length;
   if (total === 0) return;
 
-  context.out.line(`Skipped ${total} invalid ${total === 1 ? 'row' : 'rows'}:`);
+  context.out.line(`Skipped ${total} invalid ${plural(total, 'row')}:`);
   const listed = rows.slice(0, MAX_LISTED_SKIPPED_ROWS).filter(isObject);
   for (const row of listed) context.out.line(`  ${formatRowError(row)}`);
   if (total > listed.length) context.out.line(`  and ${total - listed.length} more`);

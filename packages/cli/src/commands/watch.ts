@@ -44,7 +44,7 @@ const StreamEvent = {
   Finished: 'batch.finished',
 } as const;
 
-/** `watch ID`: live progress until the batch is finished. */
+/** Shows live progress until the batch is finished (`watch ID`). */
 export async function watchCommand(context: CommandContext): Promise<void> {
   await watchBatch(context, context.args[0]!);
 }
