@@ -213,7 +213,17 @@ export class Attempt {
         this.currentStep = name;
         this.currentStepStartedAt = performance.now();
         if (!options?.effect) return;
-        await this.deps.publisher.effectStarted(this.work, name);
+        try {
+          await this.deps.publisher.effectStarted(this.work, name);
+        } catch (error) {
+          // The effect step has not run, so a plain retry is safe.
+          throw new AttemptError(
+            'INTERNAL',
+            `item.effect_started could not be stored, so step ${name} did not run`,
+            {},
+            { cause: error, step: name },
+          );
+        }
         this.effectStep ??= name;
       },
       stepTimeoutMs: (own) => own ?? settings.stepTimeoutMs,

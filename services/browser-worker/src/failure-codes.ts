@@ -1,4 +1,5 @@
 import { type ErrorCode, isRetryable } from '@orderflow/contracts';
+import { errors } from 'playwright-core';
 import { AttemptError } from './attempt-error';
 import type { DocumentResponse } from './page-log';
 
@@ -56,6 +57,17 @@ export function classifyFailure(error: unknown, context: FailureContext, step: s
     return new AttemptError(
       'BROWSER_CRASHED',
       'Chromium crashed or disconnected during the attempt',
+      {},
+      {
+        cause: error,
+        step,
+      },
+    );
+  }
+  if (error instanceof errors.TimeoutError) {
+    return new AttemptError(
+      'ELEMENT_NOT_FOUND',
+      `step ${step ?? 'unknown'} timed out`,
       {},
       {
         cause: error,
