@@ -379,17 +379,17 @@ export class Attempt {
   private unsafe(
     error: AttemptError,
     artifacts: FailureReport['artifacts'],
-    why: string,
+    unverifiedBecause: string,
   ): AttemptOutcome {
     return this.failure(
       new AttemptError(
         'UNSAFE_TO_RETRY',
-        `the attempt stopped with ${error.code} after step ${this.effectStep}, which changes the site, and ${why}; check the order on the site by hand`,
+        `the attempt stopped with ${error.code} after step ${this.effectStep}, which changes the site, and ${unverifiedBecause}; check the order on the site by hand`,
         {
           ...error.details,
           interruptedBy: error.code,
           effectStep: this.effectStep,
-          reason: error.message,
+          interruptMessage: error.message,
         },
         { step: error.step },
       ),

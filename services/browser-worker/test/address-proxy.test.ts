@@ -58,7 +58,7 @@ function viaProxy(url: string): Promise<{ status: number; body: string }> {
 }
 
 /**
- * Opens a CONNECT tunnel, sends `payload` once the proxy has answered, and returns everything
+ * Opens a CONNECT tunnel, sends `payload` after the proxy response, and returns everything
  * received until the connection closes.
  */
 function tunnel(target: string, payload?: string): Promise<string> {
