@@ -12,10 +12,12 @@ import {
   classifyFailure,
   INTERRUPT_CODES,
   type InterruptReason,
+  interruptError,
   mayRetryAfterEffect,
 } from './failure-codes';
 import { PageLog } from './page-log';
 import type { Recipe, RecipeResult, RecipeSession } from './recipes/recipe';
+import { StepTimer } from './step-timer';
 import { withTimeout } from './with-timeout';
 
 /** Settings an attempt reads from the worker configuration. */
@@ -60,11 +62,8 @@ export class Attempt {
   private readonly interrupted = new Promise<InterruptReason>((resolve) => {
     this.resolveInterrupt = resolve;
   });
-  private readonly startedAt = performance.now();
-  private readonly stepTimes: Record<string, number> = {};
-  private currentStep: string | undefined;
+  private readonly steps = new StepTimer();
   private interruptedAtStep: string | undefined;
-  private currentStepStartedAt = 0;
   private effectStep: string | undefined;
   private blocked: BlockedRequest | undefined;
   private readonly upstreamErrors: Array<{ url: string; code: string }> = [];
@@ -87,8 +86,8 @@ export class Attempt {
   interrupt(reason: InterruptReason): void {
     if (this.interruptReason) return;
     this.interruptReason = reason;
-    this.interruptedAtStep = this.currentStep;
-    this.log.info({ reason, step: this.currentStep }, 'attempt interrupted');
+    this.interruptedAtStep = this.steps.current;
+    this.log.info({ reason, step: this.steps.current }, 'attempt interrupted');
     this.resolveInterrupt(reason);
   }
 
@@ -150,7 +149,7 @@ export class Attempt {
       const failure = classifyFailure(
         winner.error,
         this.failureContext(pageLog, lease.browser.isConnected()),
-        this.currentStep,
+        this.steps.current,
       );
       return await this.fail(page, lease, pageLog, failure);
     } finally {
@@ -209,9 +208,7 @@ export class Attempt {
             'the attempt was interrupted',
           );
         }
-        this.finishStep();
-        this.currentStep = name;
-        this.currentStepStartedAt = performance.now();
+        this.steps.begin(name);
         if (!options?.effect) return;
         try {
           await this.deps.publisher.effectStarted(this.work, name);
@@ -233,19 +230,6 @@ export class Attempt {
         await this.deps.store.putBlob({ name: objectName }, image);
         this.stepScreenshots.push(objectName);
       },
-    };
-  }
-
-  private finishStep(): void {
-    if (!this.currentStep) return;
-    this.stepTimes[this.currentStep] = Math.round(performance.now() - this.currentStepStartedAt);
-  }
-
-  private timings() {
-    this.finishStep();
-    return {
-      totalMs: Math.round(performance.now() - this.startedAt),
-      steps: { ...this.stepTimes },
     };
   }
 
@@ -273,7 +257,7 @@ export class Attempt {
       orderNumber: result.orderNumber,
       finalOrderUrl: result.finalOrderUrl ?? page.url(),
       fields,
-      timings: this.timings(),
+      timings: this.steps.timings(),
       ...(artifacts ? { artifacts } : {}),
     };
     return { ok: true as const, report };
@@ -311,24 +295,11 @@ export class Attempt {
   }
 
   private interruptError(reason: InterruptReason): AttemptError {
-    const step = this.interruptedAtStep;
-    const messages: Record<InterruptReason, string> = {
-      deadline: `the attempt did not finish within ${this.work.timeoutMs} ms; it hung at step ${step ?? 'start'}`,
-      scheduler_timeout: `the scheduler gave up on the attempt at step ${step ?? 'start'}`,
-      cancelled: 'the batch was cancelled during the attempt',
-      shutdown: 'the worker shut down during the attempt and handed it back',
-      crashed: 'Chromium crashed or disconnected during the attempt',
-      blocked: `blocked ${this.blocked?.url}: ${this.blocked?.message}`,
-    };
-    const details: Record<string, unknown> = {};
-    if (reason === 'deadline' || reason === 'scheduler_timeout') {
-      details.timeoutMs = this.work.timeoutMs;
-    }
-    if (reason === 'blocked') {
-      details.blockedUrl = this.blocked?.url;
-      details.blockedAddress = this.blocked?.address ?? null;
-    }
-    return new AttemptError(INTERRUPT_CODES[reason], messages[reason], details, { step });
+    return interruptError(reason, {
+      step: this.interruptedAtStep,
+      timeoutMs: this.work.timeoutMs,
+      blocked: this.blocked,
+    });
   }
 
   /**
@@ -403,7 +374,7 @@ export class Attempt {
       message: error.message,
       ...(error.step ? { step: error.step } : {}),
       details: error.details,
-      timings: this.timings(),
+      timings: this.steps.timings(),
       ...(artifacts ? { artifacts } : {}),
     };
     return { ok: false, report };
@@ -428,7 +399,7 @@ export class Attempt {
       blockedRequest: this.blocked ?? null,
       upstreamErrors: this.upstreamErrors,
       stepScreenshots: this.stepScreenshots,
-      step: this.currentStep ?? null,
+      step: this.steps.current ?? null,
     };
     try {
       return await withTimeout(

@@ -105,3 +105,30 @@ export function classifyFailure(error: unknown, context: FailureContext, step: s
 export function mayRetryAfterEffect(code: ErrorCode): boolean {
   return isRetryable(code);
 }
+
+/** Facts an interrupt message names. */
+export interface InterruptFacts {
+  step: string | undefined;
+  timeoutMs: number;
+  blocked: BlockedRequest | undefined;
+}
+
+/** Builds the failure of an attempt stopped from outside, naming the step it was at. */
+export function interruptError(reason: InterruptReason, facts: InterruptFacts): AttemptError {
+  const { step, blocked } = facts;
+  const messages: Record<InterruptReason, string> = {
+    deadline: `the attempt did not finish within ${facts.timeoutMs} ms; it hung at step ${step ?? 'start'}`,
+    scheduler_timeout: `the scheduler gave up on the attempt at step ${step ?? 'start'}`,
+    cancelled: 'the batch was cancelled during the attempt',
+    shutdown: 'the worker shut down during the attempt and handed it back',
+    crashed: 'Chromium crashed or disconnected during the attempt',
+    blocked: `blocked ${blocked?.url}: ${blocked?.message}`,
+  };
+  const details: Record<string, unknown> = {};
+  if (reason === 'deadline' || reason === 'scheduler_timeout') details.timeoutMs = facts.timeoutMs;
+  if (reason === 'blocked') {
+    details.blockedUrl = blocked?.url;
+    details.blockedAddress = blocked?.address ?? null;
+  }
+  return new AttemptError(INTERRUPT_CODES[reason], messages[reason], details, { step });
+}
