@@ -17,6 +17,7 @@ export const VARIANTS = {
   mismatch: 'The page shows an amount 1.00 higher than the link.',
   dialog: 'Confirming opens a browser dialog that must be accepted.',
   iframe: 'Amount and confirm button sit inside an iframe.',
+  form: 'Confirming needs a reference and a delivery option; both are recorded.',
   confirmed: 'The order was confirmed before anyone opened it.',
   nobutton: 'The order page never shows a confirm button.',
   nonumber: 'The confirmation page shows no order number.',

@@ -143,7 +143,7 @@ export class Attempt {
       if (this.interruptReason && winner.kind !== 'done') {
         return await this.stopInterrupted(page, lease, pageLog, this.interruptReason);
       }
-      if (winner.kind === 'done') return await this.succeed(page, winner.result);
+      if (winner.kind === 'done') return await this.succeed(page, winner.result, session.fields);
       if (winner.kind === 'interrupted')
         return await this.stopInterrupted(page, lease, pageLog, winner.reason);
       const failure = classifyFailure(
@@ -241,10 +241,14 @@ export class Attempt {
     return { blocked: this.blocked, lastDocument: pageLog?.lastDocument, browserConnected };
   }
 
-  private async succeed(page: Page, result: RecipeResult & { verified?: boolean }) {
-    const fields: Record<string, string> = {
-      ...(result.verified ? { verifiedOnSite: 'true' } : {}),
-    };
+  private async succeed(
+    page: Page,
+    result: RecipeResult & { verified?: boolean },
+    extracted: Record<string, string>,
+  ) {
+    // The order number has its own event field; every other extracted field is reported.
+    const { orderNumber: _orderNumber, ...fields } = extracted;
+    if (result.verified) fields.verifiedOnSite = 'true';
     let artifacts: SuccessReport['artifacts'];
     if (this.deps.settings.screenshotOnSuccess) {
       const captured = await capturePage(page, this.limits(), CAPTURE_TIMEOUT_MS);
@@ -324,10 +328,11 @@ export class Attempt {
       });
       const page = await lease.context.newPage();
       new PageLog(this.deps.settings.maxLogEntries).attach(page);
-      const verified = await this.recipe.verify(this.session(page, false));
+      const session = this.session(page, false);
+      const verified = await this.recipe.verify(session);
       if (verified) {
         this.log.info({ code: error.code }, 'verification found the order confirmed');
-        return await this.succeed(page, { ...verified, verified: true });
+        return await this.succeed(page, { ...verified, verified: true }, session.fields);
       }
       return this.failure(
         new AttemptError(

@@ -113,6 +113,27 @@ describe('browser worker outcomes', () => {
     expect(effect?.data).toMatchObject({ step: 'submit form' });
   });
 
+  it('fills and selects form fields', async () => {
+    const { work, outcome } = await run('/orders/form-121?amount=25.00');
+    expect(outcome.type).toBe('item.attempt_succeeded');
+    if (outcome.type !== 'item.attempt_succeeded') return;
+    expect(outcome.data.fields.title).toBe('Thank you, order form-121 is confirmed');
+    expect(outcome.data.fields).not.toHaveProperty('orderNumber');
+    const recorded = confirmationsOf('form-121');
+    expect(recorded).toHaveLength(1);
+    expect(recorded[0]?.form).toEqual({ reference: `REF-${work.itemId}`, delivery: 'express' });
+  });
+
+  it('reports unexpected text as a recipe failure', async () => {
+    const { outcome } = await run('/orders/confirmed-form-122?amount=25.00');
+    expect(outcome.type).toBe('item.attempt_failed');
+    if (outcome.type !== 'item.attempt_failed') return;
+    expect(outcome.data.code).toBe('RECIPE_FAILED');
+    expect(outcome.data.retryable).toBe(false);
+    expect(outcome.data.step).toBe('steps[1]:expectText');
+    expect(outcome.data.details).toMatchObject({ found: 'This order is confirmed.' });
+  });
+
   it('reports a different amount without confirming', async () => {
     const { outcome } = await run('/orders/mismatch-107?amount=25.00');
     expect(outcome.type).toBe('item.attempt_failed');
