@@ -202,6 +202,9 @@ async function confirmOrder(
   const form = await readForm(request);
   const amount = canonicalAmountOr(form.get('amount'), DEFAULT_AMOUNT);
   const variant = variantOf(orderId, new URLSearchParams());
+  if (variant === 'confirmerror') {
+    return page(500, errorPage(500, 'The payment service failed; the order is not confirmed.'));
+  }
   if (variant === 'form') {
     const reference = form.get('reference')?.trim() ?? '';
     if (!reference) return page(422, errorPage(422, 'A reference is required.'));

@@ -7,6 +7,7 @@ export const VARIANTS = {
   slow: 'The order details appear after 2.5 s.',
   hang: 'The order page never answers.',
   hangconfirm: 'Confirming records the order, then the response never arrives.',
+  confirmerror: 'Confirming fails with HTTP 500 and records nothing.',
   error: 'The order page answers HTTP 500.',
   missing: 'The order page answers HTTP 404.',
   flaky: 'The first request for the order answers HTTP 503; later requests work.',

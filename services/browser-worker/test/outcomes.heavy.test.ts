@@ -196,6 +196,17 @@ describe('browser worker outcomes', () => {
     expect(confirmationsOf('nonumber-111')).toHaveLength(1);
   });
 
+  it('keeps a retryable failure when verification finds no order', async () => {
+    const { outcome } = await run('/orders/confirmerror-123?amount=25.00');
+    expect(outcome.type).toBe('item.attempt_failed');
+    if (outcome.type !== 'item.attempt_failed') return;
+    expect(outcome.data.code).toBe('PAGE_SERVER_ERROR');
+    expect(outcome.data.retryable).toBe(true);
+    expect(outcome.data.step).toBe('steps[3]:wait for confirmation');
+    expect(outcome.data.details).toMatchObject({ httpStatus: 500, verifiedNotConfirmed: true });
+    expect(confirmationsOf('confirmerror-123')).toHaveLength(0);
+  });
+
   it('reports a missing order number as final', async () => {
     const { outcome } = await run('/orders/nonumber-nv-120?amount=25.00');
     expect(outcome.type).toBe('item.attempt_failed');
