@@ -124,7 +124,7 @@ type Outcome = OrderflowEvent<'item.attempt_succeeded'> | OrderflowEvent<'item.a
 export async function waitUntil<T>(
   read: () => T | undefined,
   timeoutMs: number,
-  what: string,
+  condition: string,
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
@@ -132,7 +132,7 @@ export async function waitUntil<T>(
     if (value !== undefined && value !== false) return value;
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${condition}`);
 }
 
 /** Waits for the outcome event of one attempt. */
