@@ -2,6 +2,7 @@ import { newId, OBJECT_BUCKETS } from '@orderflow/contracts';
 import { ensureObjectBucket } from '@orderflow/service-kit';
 import ExcelJS from 'exceljs';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { applyEvents } from '../src/projector/apply-events';
 import {
   BatchScript,
   batchWhen,
@@ -55,6 +56,22 @@ describe('batch reads', () => {
       failure_reason: 'shown 3.00',
       error_code: 'AMOUNT_MISMATCH',
     });
+  });
+
+  test('detail reflects events committed out of stream order', async () => {
+    const script = await importedBatch(2);
+    const late = 1_000_000_000;
+    await applyEvents(fixture.gateway.db, [
+      { seq: late + 1, event: script.item('item.skipped', 0, { reason: 'first commit' }) },
+    ]);
+    const first = await readJson(await fixture.request(`${BASE}/${script.batchId}`));
+    expect(first.counts.skipped).toBe(1);
+
+    await applyEvents(fixture.gateway.db, [
+      { seq: late, event: script.item('item.skipped', 1, { reason: 'older, committed later' }) },
+    ]);
+    const second = await readJson(await fixture.request(`${BASE}/${script.batchId}`));
+    expect(second.counts.skipped).toBe(2);
   });
 
   test('items are paged and filtered by status', async () => {

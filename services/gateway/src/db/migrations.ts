@@ -31,6 +31,7 @@ const initialSchema: Migration = {
       .addColumn('updated_at', 'timestamptz')
       .addColumn('last_seq', 'bigint', (col) => col.notNull().defaultTo(0))
       .addColumn('last_event_seq', 'bigint', (col) => col.notNull().defaultTo(0))
+      .addColumn('version', 'bigint', (col) => col.notNull().defaultTo(0))
       .execute();
     await sql`CREATE INDEX batches_listing ON batches (created_at DESC, id) WHERE visible`.execute(
       db,
