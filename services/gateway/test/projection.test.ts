@@ -318,13 +318,16 @@ describe('projector over JetStream', () => {
       await migrateToLatest(rebuiltDb, log);
       const result = await rebuildReadModel({ connection: fixture.connection, db: rebuiltDb, log });
       expect(result.events).toBe(Number(projected.count));
+      // `version` counts writes to a batch row, which a rebuild batches differently.
       for (const table of ['batches', 'items', 'attempts', 'event_log'] as const) {
         const dump = (db: ReadModelDb) =>
           db
             .selectFrom(table)
             .selectAll()
             .execute()
-            .then((rows) => rows.map((row) => JSON.stringify(row)).sort());
+            .then((rows) =>
+              rows.map((row) => JSON.stringify({ ...row, version: undefined })).sort(),
+            );
         expect(await dump(rebuiltDb), table).toEqual(await dump(fixture.gateway.db));
       }
       await expect(
