@@ -457,6 +457,14 @@ describe('PUT /items/{id}', () => {
     const batch = await batchWhen(fixture, script.batchId);
     expect(batch.counts.success).toBe(1);
     expect(batch.counts.pending).toBe(0);
+
+    const itemHistory = await readJson(
+      await fixture.request(`${BASE}/items/${script.itemId(0)}/history`),
+    );
+    expect(itemHistory.events).toHaveLength(1);
+    expect(itemHistory.events[0].type).toBe('item.updated_by_hand');
+    expect(itemHistory.events[0].data.updatedBy).toBe('tester');
+    expect((await fixture.request(`${BASE}/items/${newId()}/history`)).status).toBe(404);
   });
 
   test('answers 404 for an unknown item and 422 for an unknown status', async () => {

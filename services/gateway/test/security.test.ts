@@ -161,6 +161,7 @@ describe('documentation and operations', () => {
       `GET ${API_BASE_PATH}/{batch_task_id}/export`,
       `GET ${API_BASE_PATH}/{batch_task_id}/events`,
       `GET ${API_BASE_PATH}/items/{item_id}/attempts`,
+      `GET ${API_BASE_PATH}/items/{item_id}/history`,
     ]) {
       expect(operations).toContain(operation);
     }

@@ -113,6 +113,9 @@ const initialSchema: Migration = {
       .on('event_log')
       .columns(['batch_id', 'seq'])
       .execute();
+    await sql`CREATE INDEX event_log_by_item ON event_log (item_id, seq) WHERE item_id IS NOT NULL`.execute(
+      db,
+    );
     await sql`CREATE INDEX event_log_by_causation ON event_log (causation_id) WHERE causation_id IS NOT NULL`.execute(
       db,
     );
