@@ -103,10 +103,54 @@ export class Attempt {
     }
     const deadline = setTimeout(() => this.interrupt('deadline'), this.work.timeoutMs);
     try {
+      if (this.recipe.browser === false) return await this.runWithoutBrowser();
       return await this.runInBrowser();
     } finally {
       clearTimeout(deadline);
     }
+  }
+
+  /** Runs a recipe that declared `browser: false`, with no context and no page. */
+  private async runWithoutBrowser(): Promise<AttemptOutcome> {
+    const recipe = this.recipe.name;
+    const noPage = new Proxy({} as Page, {
+      get() {
+        throw new AttemptError(
+          'RECIPE_FAILED',
+          `recipe ${recipe} declares browser: false but used the page; remove browser: false from it`,
+        );
+      },
+    });
+    const session = this.session(noPage);
+    const outcome = this.perform(session).then(
+      (result) => ({ kind: 'done' as const, result }),
+      (error: unknown) => ({ kind: 'error' as const, error }),
+    );
+    const interrupted = this.interrupted.then((reason) => ({
+      kind: 'interrupted' as const,
+      reason,
+    }));
+    const winner = await Promise.race([outcome, interrupted]);
+    if (winner.kind === 'done') {
+      const { orderNumber: _orderNumber, ...fields } = session.fields;
+      return {
+        ok: true,
+        report: {
+          orderNumber: winner.result.orderNumber,
+          finalOrderUrl: winner.result.finalOrderUrl ?? this.work.orderUrl,
+          fields,
+          timings: this.steps.timings(),
+        },
+      };
+    }
+    if (winner.kind === 'interrupted') {
+      return this.failure(
+        new AttemptError(INTERRUPT_CODES[winner.reason], 'the attempt was interrupted'),
+      );
+    }
+    return this.failure(
+      classifyFailure(winner.error, this.failureContext(undefined, true), this.steps.current),
+    );
   }
 
   private async runInBrowser(): Promise<AttemptOutcome> {
