@@ -91,7 +91,21 @@ describe('POST / (create from JSON)', () => {
     expect(command.requestedBy).toBe('tester');
   });
 
-  test('answers 422 with row errors when the import is rejected', async () => {
+  test('accepts the path with a trailing slash', async () => {
+    const [response, command] = await Promise.all([
+      postJson(`${BASE}/`, {
+        name: 'legacy client',
+        task_items: [{ order_url: 'https://shop.test/orders/9', amount: '3.00' }],
+      }),
+      importerAnswers((command) => importedEvents(command, 1)),
+    ]);
+    expect(response.status).toBe(201);
+    expect((await readJson(response)).id).toBe(command.batchId);
+    const list = await fixture.request(`${BASE}/?limit=1`);
+    expect(list.status).toBe(200);
+  });
+
+  test('rejected import returns row errors', async () => {
     const [response] = await Promise.all([
       postJson(BASE, { name: 'bad', task_items: [{ order_url: 'not a url', amount: 'x' }] }),
       importerAnswers((command) => [
@@ -120,7 +134,7 @@ describe('POST / (create from JSON)', () => {
     expect(body.error.request_id).toBe(response.headers.get('x-request-id'));
   });
 
-  test('answers 202 with a Location when the importer is slow', async () => {
+  test('slow importer returns 202', async () => {
     const slow = await startGatewayFixture({ IMPORT_WAIT_MS: '200' });
     try {
       const response = await slow.request(BASE, {
@@ -140,7 +154,7 @@ describe('POST / (create from JSON)', () => {
     }
   });
 
-  test('repeats with the same Idempotency-Key return the first batch', async () => {
+  test('Idempotency-Key returns the first batch', async () => {
     const body = { name: 'once', task_items: [{ order_url: 'https://a.test/1', amount: 1 }] };
     const key = { 'idempotency-key': `key-${newId()}` };
     const [first, command] = await Promise.all([
@@ -159,7 +173,7 @@ describe('POST / (create from JSON)', () => {
     expect((await readJson(conflict)).error.code).toBe('IDEMPOTENCY_CONFLICT');
   });
 
-  test('stores a body too large for one message in the object store', async () => {
+  test('large body goes to object store', async () => {
     const items = Array.from({ length: 12_000 }, (_, index) => ({
       order_url: `https://shop.test/orders/${index}/${'x'.repeat(60)}`,
       amount: '1.00',
@@ -212,7 +226,7 @@ describe('POST /upload', () => {
     return form;
   }
 
-  test('streams the file to the object store and answers 201', async () => {
+  test('file streams to object store', async () => {
     const content = new TextEncoder().encode('order_url,amount\nhttps://a.test/1,5\n');
     const [response, command] = await Promise.all([
       fixture.request(`${BASE}/upload`, { method: 'POST', body: uploadForm(content) }),
@@ -228,7 +242,7 @@ describe('POST /upload', () => {
     expect(new TextDecoder().decode(stored!)).toBe(new TextDecoder().decode(content));
   });
 
-  test('rejects a file over the limit with 413', async () => {
+  test('oversized file returns 413', async () => {
     const response = await fixture.request(`${BASE}/upload`, {
       method: 'POST',
       body: uploadForm(new Uint8Array(300_000)),
@@ -237,7 +251,7 @@ describe('POST /upload', () => {
     expect((await readJson(response)).error.code).toBe('PAYLOAD_TOO_LARGE');
   });
 
-  test('rejects a form without a file with 422', async () => {
+  test('form without file returns 422', async () => {
     const form = new FormData();
     form.set('name', 'no file');
     const response = await fixture.request(`${BASE}/upload`, { method: 'POST', body: form });
@@ -250,7 +264,7 @@ describe('POST /upload', () => {
     });
   });
 
-  test('rejects a body that is not multipart with 415', async () => {
+  test('non-multipart body returns 415', async () => {
     const response = await fixture.request(`${BASE}/upload`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -265,7 +279,7 @@ describe('POST /{id}/control', () => {
     return postJson(`${BASE}/${batchId}/control`, { action });
   }
 
-  test('answers 200 once the scheduler started the batch', async () => {
+  test('start returns the started batch', async () => {
     const script = await createdBatch();
     const [response] = await Promise.all([
       control(script.batchId, 'start'),
@@ -311,7 +325,7 @@ describe('POST /{id}/control', () => {
     expect(body.error.message).toBe('The batch finished meanwhile.');
   });
 
-  test('answers 202 when the scheduler does not answer in time', async () => {
+  test('silent scheduler returns 202', async () => {
     const slow = await startGatewayFixture({ COMMAND_WAIT_MS: '200' });
     try {
       const script = new BatchScript(newId(), 1);
@@ -341,7 +355,7 @@ describe('POST /{id}/control', () => {
     expect(body.error.message).toContain(message);
   });
 
-  test('rejects starting a cancelled batch with 409 naming the status', async () => {
+  test('start of cancelled batch returns 409', async () => {
     const script = await createdBatch();
     await fixture.publish(
       script.event('batch.finished', { status: 'cancelled', succeeded: 0, failed: 0, skipped: 0 }),
@@ -354,7 +368,7 @@ describe('POST /{id}/control', () => {
     );
   });
 
-  test('rejects an unknown action with 422 and an unknown batch with 404', async () => {
+  test('unknown action or batch rejected', async () => {
     const script = await createdBatch();
     expect((await control(script.batchId, 'explode')).status).toBe(422);
     const missing = await control(newId(), 'start');
@@ -364,7 +378,7 @@ describe('POST /{id}/control', () => {
 });
 
 describe('POST /{id}/retry', () => {
-  test('rejects a batch without failed items with 409', async () => {
+  test('retry without failures returns 409', async () => {
     const script = await createdBatch();
     const response = await fixture.request(`${BASE}/${script.batchId}/retry`, { method: 'POST' });
     expect(response.status).toBe(409);
@@ -373,7 +387,7 @@ describe('POST /{id}/retry', () => {
     expect(body.error.message).toContain('pending');
   });
 
-  test('sends the limit and answers with the requeued count', async () => {
+  test('retry returns the requeued count', async () => {
     const script = await createdBatch(2);
     await fixture.publish(
       script.item('item.failed', 0, { attempt: 0, code: 'BLOCKED_ADDRESS', message: 'blocked' }),
@@ -426,7 +440,7 @@ describe('POST /{id}/retry', () => {
 });
 
 describe('PUT /items/{id}', () => {
-  test('records the update as an event and answers with the item', async () => {
+  test('hand update is an event', async () => {
     const script = await createdBatch(1);
     const response = await fixture.request(`${BASE}/items/${script.itemId(0)}`, {
       method: 'PUT',
@@ -457,9 +471,17 @@ describe('PUT /items/{id}', () => {
     const batch = await batchWhen(fixture, script.batchId);
     expect(batch.counts.success).toBe(1);
     expect(batch.counts.pending).toBe(0);
+
+    const itemHistory = await readJson(
+      await fixture.request(`${BASE}/items/${script.itemId(0)}/history`),
+    );
+    expect(itemHistory.events).toHaveLength(1);
+    expect(itemHistory.events[0].type).toBe('item.updated_by_hand');
+    expect(itemHistory.events[0].data.updatedBy).toBe('tester');
+    expect((await fixture.request(`${BASE}/items/${newId()}/history`)).status).toBe(404);
   });
 
-  test('answers 404 for an unknown item and 422 for an unknown status', async () => {
+  test('unknown item or status rejected', async () => {
     const script = await createdBatch(1);
     const put = (itemId: string, body: unknown) =>
       fixture.request(`${BASE}/items/${itemId}`, {

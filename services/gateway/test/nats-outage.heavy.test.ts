@@ -64,7 +64,7 @@ async function publish(...events: ReturnType<BatchScript['event']>[]) {
   }
 }
 
-test('commands answer 503 while NATS is down and projection resumes after', async () => {
+test('NATS outage returns 503, then recovers', async () => {
   const script = new BatchScript(newId(), 2);
   await publish(...script.imported());
   await eventually(

@@ -57,7 +57,7 @@ async function publish(...events: ReturnType<BatchScript['event']>[]) {
   }
 }
 
-test('reads answer 503 while Postgres is down and the projection catches up after', async () => {
+test('Postgres outage returns 503, then recovers', async () => {
   const script = new BatchScript(newId(), 3);
   await publish(...script.imported());
   await eventually(

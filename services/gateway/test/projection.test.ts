@@ -63,7 +63,7 @@ describe('applyEvents', () => {
     expect(batch.processing_count).toBe(1);
   });
 
-  test('keeps the newer state when an older event arrives late', async () => {
+  test('late older event keeps newer state', async () => {
     const script = new BatchScript(newId(), 1);
     const [added, created, dispatched, succeeded] = sequenced(
       ...script.imported(),
@@ -91,7 +91,7 @@ describe('applyEvents', () => {
     expect(batch.created_seq).not.toBeNull();
   });
 
-  test('ignores a late outcome of an older attempt', async () => {
+  test('older attempt outcome is ignored', async () => {
     const script = new BatchScript(newId(), 1);
     await applyEvents(
       db,
@@ -117,7 +117,7 @@ describe('applyEvents', () => {
     expect((await batchRow(script.batchId)).visible).toBe(true);
   });
 
-  test('hides a batch until its last chunk arrives', async () => {
+  test('batch hidden until last chunk', async () => {
     const script = new BatchScript(newId(), 4);
     const [firstChunk, secondChunk, created] = sequenced(
       script.itemsAdded(0, 0, 2),
@@ -133,7 +133,7 @@ describe('applyEvents', () => {
     expect(shown.pending_count).toBe(4);
   });
 
-  test('keeps the newest attempt outcome and merges worker fields', async () => {
+  test('attempt keeps its newest outcome', async () => {
     const script = new BatchScript(newId(), 1);
     const itemId = script.itemId(0);
     const artifacts = { bucket: 'orderflow_artifacts', screenshot: 'shot.png' };
@@ -162,7 +162,7 @@ describe('applyEvents', () => {
     expect(attempt.dispatched_at).not.toBeNull();
   });
 
-  test('counts stay exact when two projectors race over the same items', async () => {
+  test('racing projectors keep exact counts', async () => {
     const script = new BatchScript(newId(), 200);
     const imported = sequenced(...script.imported());
     await applyEvents(db, imported);
@@ -208,7 +208,7 @@ describe('projector over JetStream', () => {
     await fixture?.close();
   });
 
-  test('catches up on events published while the gateway was down', async () => {
+  test('restarted gateway catches up', async () => {
     const script = new BatchScript(newId(), 5);
     await fixture.publish(...script.imported());
     await batchWhen(fixture, script.batchId);
@@ -228,7 +228,7 @@ describe('projector over JetStream', () => {
     expect(batch.progress).toBe(100);
   });
 
-  test('a message that is no valid event is skipped', async () => {
+  test('invalid event message is skipped', async () => {
     const script = new BatchScript(newId(), 1);
     const { jetstream } = await import('@nats-io/jetstream');
     await jetstream(fixture.connection).publish(
@@ -270,7 +270,7 @@ describe('projector over JetStream', () => {
     }
   });
 
-  test('a rebuild from the stream yields the same rows', async () => {
+  test('rebuild yields the same rows', async () => {
     const script = new BatchScript(newId(), 4);
     await fixture.publish(
       ...script.imported({ extra: { customer: 'ACME' } }),
@@ -318,13 +318,16 @@ describe('projector over JetStream', () => {
       await migrateToLatest(rebuiltDb, log);
       const result = await rebuildReadModel({ connection: fixture.connection, db: rebuiltDb, log });
       expect(result.events).toBe(Number(projected.count));
+      // `version` counts writes to a batch row, which a rebuild batches differently.
       for (const table of ['batches', 'items', 'attempts', 'event_log'] as const) {
         const dump = (db: ReadModelDb) =>
           db
             .selectFrom(table)
             .selectAll()
             .execute()
-            .then((rows) => rows.map((row) => JSON.stringify(row)).sort());
+            .then((rows) =>
+              rows.map((row) => JSON.stringify({ ...row, version: undefined })).sort(),
+            );
         expect(await dump(rebuiltDb), table).toEqual(await dump(fixture.gateway.db));
       }
       await expect(

@@ -72,7 +72,7 @@ describe('authentication', () => {
     }
   });
 
-  test('generates a token file when no token is configured', async () => {
+  test('missing tokens generate a token file', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'gateway-token-'));
     const file = join(dir, 'nested', 'api-token');
     const generated = await startGatewayFixture({ API_TOKENS: '', API_TOKEN_FILE: file });
@@ -92,14 +92,14 @@ describe('authentication', () => {
 });
 
 describe('requests and errors', () => {
-  test('every response carries a request id, the client one when well formed', async () => {
+  test('responses carry a request id', async () => {
     const clientIdResponse = await get('/healthz', { 'x-request-id': 'client-id-1' });
     expect(clientIdResponse.headers.get('x-request-id')).toBe('client-id-1');
     const invalid = await get('/healthz', { 'x-request-id': 'bad id with spaces' });
     expect(invalid.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
   });
 
-  test('an unknown route answers 404 in the error shape', async () => {
+  test('unknown route returns 404 error body', async () => {
     const response = await fixture.request('/api/v1/nothing-here');
     expect(response.status).toBe(404);
     const body = await readJson(response);
@@ -125,7 +125,7 @@ describe('requests and errors', () => {
     }
   });
 
-  test('logs carry the request id and never the token', async () => {
+  test('logs carry request id, not token', async () => {
     const script = new BatchScript(newId(), 1);
     await fixture.publish(...script.imported());
     await batchWhen(fixture, script.batchId);
@@ -141,7 +141,7 @@ describe('requests and errors', () => {
 });
 
 describe('documentation and operations', () => {
-  test('openapi.json is OpenAPI 3.1 with every legacy endpoint', async () => {
+  test('openapi.json lists every endpoint', async () => {
     const document = await readJson(await get('/openapi.json'));
     expect(document.openapi).toBe('3.1.0');
     const paths = document.paths as Record<string, Record<string, unknown>>;
@@ -161,6 +161,7 @@ describe('documentation and operations', () => {
       `GET ${API_BASE_PATH}/{batch_task_id}/export`,
       `GET ${API_BASE_PATH}/{batch_task_id}/events`,
       `GET ${API_BASE_PATH}/items/{item_id}/attempts`,
+      `GET ${API_BASE_PATH}/items/{item_id}/history`,
     ]) {
       expect(operations).toContain(operation);
     }

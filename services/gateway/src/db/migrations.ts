@@ -31,6 +31,7 @@ const initialSchema: Migration = {
       .addColumn('updated_at', 'timestamptz')
       .addColumn('last_seq', 'bigint', (col) => col.notNull().defaultTo(0))
       .addColumn('last_event_seq', 'bigint', (col) => col.notNull().defaultTo(0))
+      .addColumn('version', 'bigint', (col) => col.notNull().defaultTo(0))
       .execute();
     await sql`CREATE INDEX batches_listing ON batches (created_at DESC, id) WHERE visible`.execute(
       db,
@@ -112,6 +113,9 @@ const initialSchema: Migration = {
       .on('event_log')
       .columns(['batch_id', 'seq'])
       .execute();
+    await sql`CREATE INDEX event_log_by_item ON event_log (item_id, seq) WHERE item_id IS NOT NULL`.execute(
+      db,
+    );
     await sql`CREATE INDEX event_log_by_causation ON event_log (causation_id) WHERE causation_id IS NOT NULL`.execute(
       db,
     );

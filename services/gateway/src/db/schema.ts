@@ -38,6 +38,11 @@ export interface BatchesTable {
   last_seq: Generated<Sequence>;
   /** Highest stream sequence of any event of this batch that was projected. */
   last_event_seq: Generated<Sequence>;
+  /**
+   * Number of projector writes to this row. Unlike `last_event_seq` it changes on every write,
+   * also when several projectors commit events out of stream order.
+   */
+  version: Generated<Sequence>;
 }
 
 /** One item; `last_seq` guards the fields that scheduler decisions and hand updates set. */

@@ -47,10 +47,10 @@ export async function loadBatchDetail(db: ReadModelDb, batch: BatchRow, pageSize
 const DEFAULT_CACHED_BATCHES = 256;
 
 /**
- * Rendered batch details by batch id, valid while the batch's `last_event_seq` is unchanged.
- * Every projected event of a batch, item events included, raises that sequence in the same
- * transaction, so a cached body is never staler than the batch row just read. Entries are
- * evicted least recently used first.
+ * Rendered batch details by batch id, valid while the batch row's `version` is unchanged. The
+ * projector raises it in every transaction that applies an event of the batch, item events
+ * included, so a cached body is never staler than the batch row just read. Entries are evicted
+ * least recently used first.
  */
 export class BatchDetailCache {
   readonly #entries = new Map<string, { version: string; body: string }>();
@@ -59,7 +59,7 @@ export class BatchDetailCache {
 
   /** Returns the detail of `batch` as JSON text, rendering it only when the batch changed. */
   async render(db: ReadModelDb, batch: BatchRow, pageSize: number): Promise<string> {
-    const version = `${batch.last_event_seq}:${pageSize}`;
+    const version = `${batch.version}:${pageSize}`;
     const cached = this.#entries.get(batch.id);
     this.#entries.delete(batch.id);
     if (cached?.version === version) {

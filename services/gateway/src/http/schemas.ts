@@ -121,6 +121,22 @@ export const attemptListSchema = z
   .object({ item_id: z.string(), attempts: z.array(attemptSchema) })
   .openapi('AttemptList');
 
+export const eventSchema = z
+  .object({
+    seq: z.number().int(),
+    type: z.string(),
+    batch_task_id: z.string(),
+    item_id: z.string().nullable(),
+    attempt: z.number().int().nullable(),
+    time: timestamp,
+    data: z.record(z.string(), z.unknown()),
+  })
+  .openapi('Event');
+
+export const itemHistorySchema = z
+  .object({ item_id: z.string(), events: z.array(eventSchema) })
+  .openapi('ItemHistory');
+
 export const statsSchema = z
   .object({
     total_batches: z.number().int(),

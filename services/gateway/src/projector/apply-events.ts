@@ -401,7 +401,7 @@ async function writeBatches(trx: Trx, rows: BatchState[]): Promise<void> {
       max_concurrency = x.max_concurrency, idempotency_key = x.idempotency_key,
       requested_by = x.requested_by, created_at = x.created_at, started_at = x.started_at,
       finished_at = x.finished_at, updated_at = x.updated_at, last_seq = x.last_seq,
-      last_event_seq = x.last_event_seq
+      last_event_seq = x.last_event_seq, version = batches.version + 1
     FROM jsonb_to_recordset(${json(rows)}) AS x(id text, name text, description text,
       status text, paused boolean, cancel_requested boolean, created_seq bigint, visible boolean,
       item_count int, pending_count int, processing_count int, success_count int,

@@ -191,6 +191,16 @@ export async function eventsAfter(
     .execute();
 }
 
+/** Lists the logged events of one item in stream order, hand updates included. */
+export async function listItemEvents(db: ReadModelDb, itemId: string): Promise<EventLogRow[]> {
+  return db
+    .selectFrom('event_log')
+    .selectAll()
+    .where('item_id', '=', itemId)
+    .orderBy('seq')
+    .execute();
+}
+
 /**
  * Returns the batch event that responds to a command: its transition or its rejection. Item
  * events with the same causation id (the requeued items of a retry) are not the response.

@@ -1,3 +1,4 @@
+import { once } from 'node:events';
 import { PassThrough, Readable } from 'node:stream';
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import ExcelJS from 'exceljs';
@@ -87,6 +88,7 @@ function xlsxStream(db: ReadModelDb, batch: BatchRow): PassThrough {
     sheet.addRow(exportHeader(batch)).commit();
     for await (const page of readItemPages(db, batch.id)) {
       for (const item of page) sheet.addRow(exportRow(batch, item)).commit();
+      if (output.writableNeedDrain) await once(output, 'drain');
     }
     sheet.commit();
     await workbook.commit();

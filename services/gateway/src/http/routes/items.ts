@@ -6,15 +6,22 @@ import {
   OBJECT_BUCKETS,
 } from '@orderflow/contracts';
 import { waitForProjection } from '../../projector/notification';
-import { findAttempt, findItem, isProjected, listAttempts } from '../../read-model/queries';
+import {
+  findAttempt,
+  findItem,
+  isProjected,
+  listAttempts,
+  listItemEvents,
+} from '../../read-model/queries';
 import { ApiError } from '../api-error';
 import type { AppEnv, GatewayServices } from '../context';
 import { limitBody, requireJsonBody } from '../json-body';
-import { presentAttempt, presentItem } from '../presenters';
+import { presentAttempt, presentEvent, presentItem } from '../presenters';
 import {
   acceptedSchema,
   attemptListSchema,
   errorResponses,
+  itemHistorySchema,
   itemIdParam,
   itemSchema,
 } from '../schemas';
@@ -64,6 +71,30 @@ export function registerItems(app: OpenAPIHono<AppEnv>, services: GatewayService
       if (!item) throw itemNotFound(itemId);
       const attempts = await listAttempts(services.db, itemId);
       return c.json({ item_id: itemId, attempts: attempts.map(presentAttempt) }, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/items/{item_id}/history',
+      summary: 'Every event of an item, hand updates with who made them included',
+      tags: ['items'],
+      request: { params: itemIdParam },
+      responses: {
+        200: {
+          description: 'The events in the order they were stored.',
+          content: { 'application/json': { schema: itemHistorySchema } },
+        },
+        ...errorResponses(404),
+      },
+    }),
+    async (c) => {
+      const { item_id: itemId } = c.req.valid('param');
+      const item = await findItem(services.db, itemId);
+      if (!item) throw itemNotFound(itemId);
+      const events = await listItemEvents(services.db, itemId);
+      return c.json({ item_id: itemId, events: events.map(presentEvent) }, 200);
     },
   );
 
