@@ -11,6 +11,12 @@ import { batchEvent, importedEvents } from './service-stand-in';
 const repositoryRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const sampleWorkbook = join(repositoryRoot, 'examples', 'orders.xlsx');
 
+/**
+ * Each test runs the CLI as one or more Node processes, which can take seconds apiece on a busy
+ * machine, so the tests get more time than the project's default.
+ */
+const CLI_TEST_TIMEOUT_MS = 90_000;
+
 let stack: CliTestStack;
 let workDir: string;
 
@@ -92,7 +98,7 @@ function writeJson(name: string, content: unknown): string {
   return path;
 }
 
-describe('authentication and errors', () => {
+describe('authentication and errors', { timeout: CLI_TEST_TIMEOUT_MS }, () => {
   it('exits 1 with the message of a 401', async () => {
     const run = await stack.run(['list'], { env: { ORDERFLOW_API_TOKEN: 'wrong-token' } });
 
@@ -134,7 +140,7 @@ describe('authentication and errors', () => {
   });
 });
 
-describe('submit', () => {
+describe('submit', { timeout: CLI_TEST_TIMEOUT_MS }, () => {
   it('creates a batch from a JSON file', async () => {
     const file = writeJson('march.json', {
       name: 'from the file',
@@ -263,7 +269,7 @@ describe('submit', () => {
   });
 });
 
-describe('status, list and items', () => {
+describe('status, list and items', { timeout: CLI_TEST_TIMEOUT_MS }, () => {
   let batchId: string;
 
   beforeAll(async () => {
@@ -371,7 +377,7 @@ describe('status, list and items', () => {
   });
 });
 
-describe('control and retry', () => {
+describe('control and retry', { timeout: CLI_TEST_TIMEOUT_MS }, () => {
   it('starts, pauses, resumes and cancels a batch', async () => {
     const batchId = await createBatch(2);
 
@@ -425,7 +431,7 @@ describe('control and retry', () => {
   });
 });
 
-describe('export', () => {
+describe('export', { timeout: CLI_TEST_TIMEOUT_MS }, () => {
   let batchId: string;
 
   beforeAll(async () => {
@@ -469,7 +475,7 @@ describe('export', () => {
   });
 });
 
-describe('watch', () => {
+describe('watch', { timeout: CLI_TEST_TIMEOUT_MS }, () => {
   it('ends when the batch is finished', async () => {
     const batchId = await createBatch(2);
     await stack.services.publish(batchEvent('batch.started', batchId, { maxConcurrency: 2 }));

@@ -9,6 +9,12 @@ import { type CliTestStack, startCliTestStack } from './cli-stack';
 
 const repositoryRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 
+/**
+ * Each test runs the CLI as one or more Node processes, which can take seconds apiece on a busy
+ * machine, so the tests get more time than the project's default.
+ */
+const CLI_TEST_TIMEOUT_MS = 90_000;
+
 let stack: CliTestStack;
 let stopImporter: () => Promise<void>;
 let workDir: string;
@@ -40,7 +46,7 @@ function writeCsv(name: string, lines: string[]): string {
   return path;
 }
 
-describe('submit with the real importer', () => {
+describe('submit with the real importer', { timeout: CLI_TEST_TIMEOUT_MS }, () => {
   it('imports the sample workbook', async () => {
     const run = await stack.run(['submit', 'examples/orders.xlsx', '--json'], {
       cwd: repositoryRoot,
