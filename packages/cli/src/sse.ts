@@ -27,6 +27,19 @@ export class SseParser {
   /** Reconnection delay in ms that the server asked for with a `retry` field. */
   retryMs: number | undefined;
 
+  /**
+   * Forgets a partly received event and line, as a new connection starts a new stream. Keeps
+   * the last event id and the reconnection delay.
+   */
+  startConnection(): void {
+    this.buffer = '';
+    this.pendingCarriageReturn = false;
+    this.atStreamStart = true;
+    this.eventType = '';
+    this.dataLines = [];
+    this.sawData = false;
+  }
+
   /** Feeds decoded text and returns the events it completes. */
   push(text: string): ServerSentEvent[] {
     let chunk = text;

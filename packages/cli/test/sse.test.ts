@@ -89,6 +89,16 @@ describe('SseParser', () => {
     expect(events[0]?.data).toBe('a');
   });
 
+  it('drops a partial event on a new connection', () => {
+    const parser = new SseParser();
+    parser.push('id: 9\ndata: complete\n\nevent: cut\ndata: half');
+
+    parser.startConnection();
+    const events = parser.push('data: fresh\n\n');
+
+    expect(events).toEqual([{ event: 'message', data: 'fresh', lastEventId: '9' }]);
+  });
+
   it('holds back an event the stream has not ended', () => {
     const { events } = parseAll(['data: partial\n']);
 

@@ -66,8 +66,9 @@ export async function submitCommand(context: CommandContext): Promise<void> {
 
 /**
  * Sends `POST /` with an Idempotency-Key (the user's, or a new random one), so that the request
- * can be sent again safely. When the gateway responds with 202 because the import is still running,
- * the repeated request waits for the same import and returns its outcome, a rejection included.
+ * can be sent again safely. When the gateway responds with 202 because the import is still
+ * running, the repeated request waits for the same import and returns its outcome, a rejection
+ * included.
  */
 async function createFromJson(context: CommandContext, body: unknown): Promise<unknown> {
   const key = stringOption(context, 'idempotency-key') ?? `cli-${randomUUID()}`;

@@ -123,6 +123,7 @@ class BatchWatch {
     if (this.parser.lastEventId !== '') headers['last-event-id'] = this.parser.lastEventId;
     const path = `/${idSegment(this.batchId)}/events`;
     const response = await this.context.api.request(path, { headers, stream: true });
+    this.parser.startConnection();
     if (!response.body) return false;
 
     let received = false;
@@ -181,8 +182,8 @@ class BatchWatch {
   private async refresh(): Promise<void> {
     const sequence = ++this.refreshSequence;
     const batch = await this.context.api.requestJson(`/${idSegment(this.batchId)}`);
-    // A slower earlier read must not replace the state that a later read showed.
-    if (sequence === this.refreshSequence) this.show(summarizeBatch(batch));
+    // A slower earlier read must not replace the state that a later read or the end showed.
+    if (sequence === this.refreshSequence && !this.finished) this.show(summarizeBatch(batch));
   }
 
   private cancelRefresh(): void {
