@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -27,6 +27,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await stack?.close();
+  if (workDir) rmSync(workDir, { recursive: true, force: true });
 });
 
 /** Reads a batch through the API until `accept` holds for it. */

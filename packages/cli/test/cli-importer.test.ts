@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -38,6 +38,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await stopImporter?.();
   await stack?.close();
+  if (workDir) rmSync(workDir, { recursive: true, force: true });
 });
 
 function writeCsv(name: string, lines: string[]): string {

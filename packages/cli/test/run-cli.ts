@@ -1,5 +1,4 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -30,8 +29,8 @@ export interface CliRunOptions {
   onStdout?: (text: string) => void;
 }
 
-// An empty data folder, so that a token file of a local stack never reaches the tests.
-const emptyDataDir = mkdtempSync(join(tmpdir(), 'orderflow-cli-data-'));
+// A data folder that does not exist, so that a token file of a local stack never reaches the tests.
+const emptyDataDir = join(tmpdir(), `orderflow-cli-no-data-${process.pid}`);
 
 /** Runs the CLI as a child process with tsx and collects its output. */
 export function runCliProcess(args: string[], options: CliRunOptions = {}): Promise<CliRun> {
