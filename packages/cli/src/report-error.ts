@@ -41,8 +41,8 @@ function formatDetails(details: unknown): string[] {
     return [...listed.map((line) => `  ${line}`), ...(rest > 0 ? [`  and ${rest} more`] : [])];
   }
   const json = JSON.stringify(details);
-  const shown = json.length > MAX_DETAILS_CHARS ? `${json.slice(0, MAX_DETAILS_CHARS)}...` : json;
-  return [`  details: ${shown}`];
+  const quoted = json.length > MAX_DETAILS_CHARS ? `${json.slice(0, MAX_DETAILS_CHARS)}...` : json;
+  return [`  details: ${quoted}`];
 }
 
 /** Lines that explain an API error: status, code, message, request id and details. */
