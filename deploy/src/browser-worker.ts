@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { type EnvironmentOptions, resolveContainerEnvironment } from './environment';
 import { serviceOfImage } from './images';
 import { containersOf, podSpecOf } from './kustomize';
-import { isRecord, type KubernetesObject } from './objects';
+import { describeObject, isRecord, type KubernetesObject } from './objects';
 
 /** Names the KEDA trigger must carry, from packages/contracts. */
 export interface WorkQueueNames {
@@ -84,10 +84,11 @@ function checkScaledObject(
   natsHeadlessHost: string | undefined,
 ): string[] {
   const problems: string[] = [];
+  const id = describeObject(scaledObject);
   const spec = record(scaledObject.spec);
   const triggers = Array.isArray(spec.triggers) ? spec.triggers.filter(isRecord) : [];
   const trigger = triggers.find((candidate) => candidate.type === 'nats-jetstream');
-  if (!trigger) return ['ScaledObject/browser-worker: no nats-jetstream trigger'];
+  if (!trigger) return [`${id}: no nats-jetstream trigger`];
 
   const parsed = natsJetStreamTriggerSchema.safeParse(trigger.metadata);
   if (!parsed.success) {
@@ -126,14 +127,14 @@ function checkScaledObject(
     const cooldown = Number(spec.cooldownPeriod ?? 300);
     if (!(cooldown > timeout)) {
       problems.push(
-        `ScaledObject/browser-worker: cooldownPeriod ${cooldown} s is not longer than BATCH_TASK_TIMEOUT ${timeout} s`,
+        `${id}: cooldownPeriod ${cooldown} s is not longer than BATCH_TASK_TIMEOUT ${timeout} s`,
       );
     }
     const behavior = record(record(record(spec.advanced).horizontalPodAutoscalerConfig).behavior);
     const window = Number(record(behavior.scaleDown).stabilizationWindowSeconds ?? 300);
     if (!(window > timeout)) {
       problems.push(
-        `ScaledObject/browser-worker: scale-down stabilizationWindowSeconds ${window} s is not longer than BATCH_TASK_TIMEOUT ${timeout} s`,
+        `${id}: scale-down stabilizationWindowSeconds ${window} s is not longer than BATCH_TASK_TIMEOUT ${timeout} s`,
       );
     }
   }
@@ -142,7 +143,7 @@ function checkScaledObject(
   if (facts.concurrency !== undefined && facts.maxConcurrentItems !== undefined) {
     if (maxReplicas * facts.concurrency < facts.maxConcurrentItems) {
       problems.push(
-        `ScaledObject/browser-worker: maxReplicaCount ${maxReplicas} × WORKER_CONCURRENCY ${facts.concurrency} is below MAX_CONCURRENT_ITEMS ${facts.maxConcurrentItems}`,
+        `${id}: maxReplicaCount ${maxReplicas} × WORKER_CONCURRENCY ${facts.concurrency} is below MAX_CONCURRENT_ITEMS ${facts.maxConcurrentItems}`,
       );
     }
   }
