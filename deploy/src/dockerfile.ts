@@ -145,9 +145,10 @@ function checkFinalStage(
 }
 
 /**
- * Checks a service's Dockerfile: multi-stage, every base image pinned, production dependencies
- * only (pnpm deploy or install with --prod), and a final stage that runs a non-root numeric user
- * under tini or dumb-init and copies the build output from an earlier stage.
+ * Checks a service's Dockerfile. The build must have several stages, pinned base images and an
+ * install of production dependencies only (pnpm deploy or install with --prod). Its final stage
+ * must copy the build output from an earlier stage and run a numeric non-root user under tini or
+ * dumb-init.
  */
 export function checkDockerfile(
   file: string,

@@ -4,7 +4,7 @@ import { findObject, isRecord, type KubernetesObject } from './objects';
 /** One environment variable of a container; `value` is undefined when it comes from a Secret. */
 export interface EnvironmentEntry {
   value: string | undefined;
-  /** Where the value comes from, for messages: `ConfigMap/x`, `Secret/y`, `literal`. */
+  /** Source of the value, for messages: `ConfigMap/x`, `Secret/y` or `literal`. */
   source: string;
 }
 

@@ -86,7 +86,7 @@ export function mergeHelmValues(base: unknown, override: unknown): unknown {
   return merged;
 }
 
-/** What a NATS installation must provide, for {@link checkNatsValues}. */
+/** Expected shape of the NATS installation, for {@link checkNatsValues}. */
 export interface NatsExpectations {
   /** Servers in the cluster; 1 means clustering off. */
   servers: number;

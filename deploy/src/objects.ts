@@ -14,7 +14,7 @@ export interface KubernetesObject {
   [field: string]: unknown;
 }
 
-/** Raised when a manifest file is not valid YAML or holds something other than objects. */
+/** Raised when a manifest file is not valid YAML or contains something other than objects. */
 export class ManifestError extends Error {
   override name = 'ManifestError';
 }

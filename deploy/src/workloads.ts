@@ -6,7 +6,7 @@ import { describeObject, isRecord, type KubernetesObject } from './objects';
 /** Kinds that run long-lived pods and therefore need liveness and readiness probes. */
 const LONG_RUNNING_KINDS = new Set(['Deployment', 'StatefulSet', 'DaemonSet']);
 
-/** The setting that holds the port of `/healthz` and `/readyz`, per service. */
+/** Name of the setting with the port of `/healthz` and `/readyz`, per service. */
 export const OPS_PORT_SETTING: Record<string, string> = {
   gateway: 'PORT',
   importer: 'HEALTH_PORT',

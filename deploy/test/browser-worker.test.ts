@@ -10,6 +10,7 @@ import {
 import {
   environmentOptions,
   getObject,
+  type Manifest,
   natsHeadlessHost,
   OVERLAYS,
   type OverlayName,
@@ -26,7 +27,7 @@ function scalingProblems(objects: KubernetesObject[], overlay: OverlayName): str
 }
 
 describe.each(OVERLAYS)('%s browser workers', (overlay) => {
-  it('scale on the work backlog and drain within the grace period', () => {
+  it('pass the scaling and drain checks', () => {
     const objects = renderOverlay(overlay);
 
     expect(scalingProblems(objects, overlay)).toEqual([]);
@@ -66,7 +67,7 @@ describe('checkBrowserWorkerScaling', () => {
     ]);
   });
 
-  it('reports a lag threshold other than the slots per pod', () => {
+  it('reports a lag threshold off concurrency', () => {
     const problems = problemsAfter((objects) => {
       trigger(objects).lagThreshold = '10';
     });
@@ -105,7 +106,7 @@ describe('checkBrowserWorkerScaling', () => {
     ]);
   });
 
-  it('reports the default scale-down window, which is shorter than an attempt', () => {
+  it('reports the default scale-down window', () => {
     const problems = problemsAfter((objects) => {
       delete getObject(objects, 'ScaledObject', 'browser-worker').spec.advanced;
     });
@@ -149,7 +150,7 @@ describe('checkBrowserWorkerScaling', () => {
     );
   });
 
-  it('reports a longer attempt timeout that the grace period no longer covers', () => {
+  it('reports a raised attempt timeout', () => {
     const problems = problemsAfter((objects) => {
       getObject(objects, 'ConfigMap', 'scheduler-config').data!.BATCH_TASK_TIMEOUT = '900';
     });
@@ -163,7 +164,7 @@ describe('checkBrowserWorkerScaling', () => {
   it('reports a /dev/shm that is not memory-backed', () => {
     const problems = problemsAfter((objects) => {
       const volumes = getObject(objects, 'Deployment', 'browser-worker').spec.template.spec.volumes;
-      delete volumes.find((volume: any) => volume.name === 'dshm').emptyDir.medium;
+      delete volumes.find((volume: Manifest) => volume.name === 'dshm').emptyDir.medium;
     });
 
     expect(problems).toEqual([
@@ -172,7 +173,6 @@ describe('checkBrowserWorkerScaling', () => {
   });
 });
 
-const WORKER_LABELS = { 'app.kubernetes.io/name': 'browser-worker' };
 const NATS_POD = { 'app.kubernetes.io/name': 'nats', 'app.kubernetes.io/instance': 'nats' };
 const KUBE_DNS = {
   podLabels: { 'k8s-app': 'kube-dns' },

@@ -19,7 +19,7 @@ import {
   renderOverlay,
 } from './fixtures';
 
-/** Every container that runs an Orderflow image, with the service it belongs to. */
+/** Lists every container that runs an Orderflow image, with the service it belongs to. */
 function serviceContainers(overlay: OverlayName) {
   const objects = renderOverlay(overlay);
   return objects.flatMap((object) =>

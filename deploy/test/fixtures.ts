@@ -37,11 +37,15 @@ export function environmentOptions(overlay: OverlayName): EnvironmentOptions {
   return { externalSecrets: EXTERNAL_SECRETS[overlay] };
 }
 
+/** A manifest as tests edit it: any field may be read or changed. */
+// biome-ignore lint/suspicious/noExplicitAny: tests reach into arbitrary manifest fields.
+export type Manifest = any;
+
 /** Returns the object of a kind and name, failing the test when it is missing. */
 export function getObject(objects: KubernetesObject[], kind: string, name: string) {
   const object = objects.find((item) => item.kind === kind && item.metadata.name === name);
   if (!object) throw new Error(`${kind}/${name} is not in the render`);
-  return object as KubernetesObject & { spec: any; data?: Record<string, string> };
+  return object as KubernetesObject & { spec: Manifest; data?: Record<string, string> };
 }
 
 /** Host of the NATS headless Service that the NATS_URL of the scheduler points at. */

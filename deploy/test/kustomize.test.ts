@@ -13,7 +13,14 @@ import {
   PatchError,
   readKustomization,
 } from '../src/index';
-import { K8S_DIR, listFiles, OVERLAYS, renderOverlay, temporaryDirectory } from './fixtures';
+import {
+  K8S_DIR,
+  listFiles,
+  type Manifest,
+  OVERLAYS,
+  renderOverlay,
+  temporaryDirectory,
+} from './fixtures';
 
 function kubectlKustomize(directory: string): unknown[] | undefined {
   try {
@@ -53,7 +60,7 @@ describe('kustomize structure', () => {
     expect(kustomization.namespace).toBe('orderflow');
   });
 
-  it('lists every resource that exists, in every kustomization', () => {
+  it('lists only existing resources', () => {
     const directories = listFiles(K8S_DIR, ['kustomization.yaml']).map((file) => join(file, '..'));
 
     expect(directories.length).toBeGreaterThanOrEqual(4);
@@ -79,7 +86,7 @@ describe('kustomize structure', () => {
 
   it.skipIf(!hasKubectl).each(OVERLAYS)('%s render equals kubectl kustomize', (overlay) => {
     const expected = kubectlKustomize(join(K8S_DIR, 'overlays', overlay)) ?? [];
-    const key = (object: any) => `${object.kind}/${object.metadata.name}`;
+    const key = (object: Manifest) => `${object.kind}/${object.metadata.name}`;
     const actual = new Map(renderOverlay(overlay).map((object) => [key(object), object]));
 
     expect([...actual.keys()].sort()).toEqual(expected.map(key).sort());
@@ -192,7 +199,7 @@ spec:
 `,
     });
 
-    const [deployment] = buildKustomization(join(directory, 'overlay')) as any[];
+    const [deployment] = buildKustomization(join(directory, 'overlay')) as Manifest[];
 
     expect(deployment.metadata.namespace).toBe('shop');
     expect(deployment.spec.replicas).toBe(4);
@@ -217,7 +224,7 @@ describe('patches', () => {
     },
   };
 
-  it('merge containers and env by name and replace other lists', () => {
+  it('merge pod lists by key', () => {
     const patched = applyStrategicMergePatch(deployment, {
       spec: {
         template: {

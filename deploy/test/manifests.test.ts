@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { type KubernetesObject, readYamlDocuments, validateObject } from '../src/index';
-import { getObject, K8S_DIR, listFiles, OVERLAYS, renderOverlay } from './fixtures';
+import { getObject, K8S_DIR, listFiles, type Manifest, OVERLAYS, renderOverlay } from './fixtures';
 
 describe('manifest files', () => {
   it('parse as YAML', () => {
@@ -14,7 +14,7 @@ describe('manifest files', () => {
 });
 
 describe.each(OVERLAYS)('%s overlay', (overlay) => {
-  it('validates against the Kubernetes, KEDA and CloudNativePG schemas', () => {
+  it('validates against the schemas', () => {
     const objects = renderOverlay(overlay);
 
     const problems = objects.flatMap(validateObject);
@@ -44,7 +44,7 @@ describe.each(OVERLAYS)('%s overlay', (overlay) => {
 describe('validateObject', () => {
   const objects = () => renderOverlay('prod');
 
-  function problemsAfter(kind: string, name: string, change: (object: any) => void): string[] {
+  function problemsAfter(kind: string, name: string, change: (object: Manifest) => void): string[] {
     const object = structuredClone(getObject(objects(), kind, name));
     change(object);
     return validateObject(object as KubernetesObject);

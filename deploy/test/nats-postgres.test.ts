@@ -8,7 +8,7 @@ import {
   mergeHelmValues,
   readYamlDocuments,
 } from '../src/index';
-import { getObject, K8S_DIR, renderOverlay } from './fixtures';
+import { getObject, K8S_DIR, type Manifest, renderOverlay } from './fixtures';
 
 const readValues = (name: string) => readYamlDocuments(join(K8S_DIR, 'nats', name))[0];
 const prodValues = () => readValues('values.yaml');
@@ -104,7 +104,7 @@ describe('CloudNativePG cluster', () => {
       ['Deployment', 'gateway'],
       ['Job', 'gateway-migrate'],
     ] as const) {
-      const env = containersOf(getObject(objects, kind, name))[0]?.env as any[];
+      const env = containersOf(getObject(objects, kind, name))[0]?.env as Manifest[];
       const databaseUrl = env.find((variable) => variable.name === 'DATABASE_URL');
 
       expect(databaseUrl.valueFrom.secretKeyRef, `${kind}/${name}`).toEqual({

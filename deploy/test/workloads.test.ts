@@ -8,7 +8,7 @@ import {
   type KubernetesObject,
   SERVICES,
 } from '../src/index';
-import { environmentOptions, getObject, OVERLAYS, renderOverlay } from './fixtures';
+import { environmentOptions, getObject, type Manifest, OVERLAYS, renderOverlay } from './fixtures';
 
 describe.each(OVERLAYS)('%s overlay workloads', (overlay) => {
   it('pass the container checks', () => {
@@ -37,7 +37,7 @@ describe.each(OVERLAYS)('%s overlay workloads', (overlay) => {
   });
 
   it('scales the gateway on CPU with at least one replica', () => {
-    const autoscaler = findAutoscaler(renderOverlay(overlay), 'gateway') as any;
+    const autoscaler = findAutoscaler(renderOverlay(overlay), 'gateway') as Manifest;
 
     expect(autoscaler?.apiVersion).toBe('autoscaling/v2');
     expect(autoscaler.spec.minReplicas).toBeGreaterThanOrEqual(1);
@@ -59,7 +59,7 @@ describe.each(OVERLAYS)('%s overlay workloads', (overlay) => {
 });
 
 describe('checkContainers', () => {
-  function problemsAfter(change: (deployment: any) => void): string[] {
+  function problemsAfter(change: (deployment: Manifest) => void): string[] {
     const objects = renderOverlay('prod');
     change(getObject(objects, 'Deployment', 'importer'));
     return checkContainers(objects);
