@@ -23,6 +23,15 @@ RUN apt-get update \
   && apt-get install --yes --no-install-recommends tini \
     chromium fonts-noto-cjk fonts-noto-color-emoji fonts-liberation fonts-dejavu-core \
   && rm -rf /var/lib/apt/lists/*
+# Debian's launcher (/usr/bin/chromium) sources every file in /etc/chromium.d before it starts the
+# browser. Its dev-shm file turns shared memory in /dev/shm off below 3.8 GB; the pod mounts a
+# memory-backed /dev/shm sized for headless pages, so that file goes. Chromium sandboxes its
+# renderers in user namespaces, which the RuntimeDefault seccomp profile denies to unprivileged
+# containers: there the browser runs without its sandbox instead of failing to start.
+RUN rm /etc/chromium.d/dev-shm \
+  && printf '%s\n' \
+    'unshare --user true 2>/dev/null || CHROMIUM_FLAGS="$CHROMIUM_FLAGS --no-sandbox"' \
+    > /etc/chromium.d/orderflow-sandbox
 # The services run their TypeScript sources with tsx, a development dependency that the
 # production install leaves out.
 RUN npm install --global tsx@4.23.15 && npm cache clean --force

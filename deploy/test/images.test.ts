@@ -50,6 +50,15 @@ describe('service images', () => {
     expect(configured).toBe(BROWSER_IMAGE.env.CHROMIUM_PATH);
   });
 
+  it('lets Chromium use /dev/shm and start without user namespaces', () => {
+    const dockerfile = readFileSync(dockerfileOf('browser-worker'), 'utf8');
+
+    expect(dockerfile).toContain('rm /etc/chromium.d/dev-shm');
+    expect(dockerfile).toContain(
+      `'unshare --user true 2>/dev/null || CHROMIUM_FLAGS="$CHROMIUM_FLAGS --no-sandbox"'`,
+    );
+  });
+
   it('keeps installs, data and version control out of the build context', () => {
     const patterns = readFileSync(join(REPOSITORY_DIR, '.dockerignore'), 'utf8').split('\n');
 
