@@ -14,6 +14,7 @@ import {
 import {
   environmentOptions,
   getObject,
+  type Manifest,
   OVERLAYS,
   type OverlayName,
   renderOverlay,
@@ -47,6 +48,24 @@ describe.each(OVERLAYS)('%s overlay environment', (overlay) => {
     );
 
     expect(problems).toEqual([]);
+  });
+
+  it('uses every ConfigMap it defines', () => {
+    const objects = renderOverlay(overlay);
+    const referenced = new Set(
+      objects
+        .flatMap(containersOf)
+        .flatMap((container) =>
+          ((container.envFrom ?? []) as Manifest[]).map((source) => source.configMapRef?.name),
+        ),
+    );
+
+    const configMaps = objects.filter((object) => object.kind === 'ConfigMap');
+
+    expect(configMaps.length).toBeGreaterThan(0);
+    for (const configMap of configMaps) {
+      expect(referenced, configMap.metadata.name).toContain(configMap.metadata.name);
+    }
   });
 
   it.each(SERVICES)('sets only settings of %s, and all it requires', async (service) => {
