@@ -1,0 +1,126 @@
+import type { ObjectStore } from '@nats-io/obj';
+import type { Artifacts } from '@orderflow/contracts';
+import type { Page } from 'playwright-core';
+import { withTimeout } from './with-timeout';
+
+/** Size caps of failure artifacts, in bytes. */
+export interface ArtifactLimits {
+  maxScreenshotBytes: number;
+  maxHtmlBytes: number;
+}
+
+/** Screenshot, HTML and notes captured from a page before its context closed. */
+export interface CapturedPage {
+  screenshot?: Buffer;
+  html?: string;
+  /** Facts for the log artifact, such as console errors and why a capture was skipped. */
+  notes: string[];
+}
+
+/** JPEG quality used when a PNG screenshot exceeds its cap. */
+const FALLBACK_JPEG_QUALITY = 50;
+
+/**
+ * Takes a screenshot through the DevTools protocol. Playwright's own screenshot waits for a
+ * pending navigation to commit, so it fails on exactly the pages that hang.
+ */
+async function screenshotNow(page: Page, format: 'png' | 'jpeg', timeoutMs: number) {
+  const session = await withTimeout(
+    page.context().newCDPSession(page),
+    timeoutMs,
+    'opening a DevTools session',
+  );
+  try {
+    const shot = await withTimeout(
+      session.send('Page.captureScreenshot', {
+        format,
+        ...(format === 'jpeg' ? { quality: FALLBACK_JPEG_QUALITY } : {}),
+      }),
+      timeoutMs,
+      'taking a screenshot',
+    );
+    return Buffer.from(shot.data, 'base64');
+  } finally {
+    session.detach().catch(() => undefined);
+  }
+}
+
+async function captureScreenshot(
+  page: Page,
+  limits: ArtifactLimits,
+  timeoutMs: number,
+  notes: string[],
+) {
+  try {
+    const png = await screenshotNow(page, 'png', timeoutMs);
+    if (png.length <= limits.maxScreenshotBytes) return png;
+    const jpeg = await screenshotNow(page, 'jpeg', timeoutMs);
+    if (jpeg.length <= limits.maxScreenshotBytes) return jpeg;
+    notes.push(`screenshot skipped: ${jpeg.length} bytes exceed ${limits.maxScreenshotBytes}`);
+  } catch (error) {
+    notes.push(`screenshot failed: ${String((error as Error).message).split('\n')[0]}`);
+  }
+  return undefined;
+}
+
+async function captureHtml(page: Page, limits: ArtifactLimits, timeoutMs: number, notes: string[]) {
+  try {
+    const html = await withTimeout(page.content(), timeoutMs, 'reading the page HTML');
+    const bytes = Buffer.from(html);
+    if (bytes.length <= limits.maxHtmlBytes) return html;
+    notes.push(`page HTML cut from ${bytes.length} to ${limits.maxHtmlBytes} bytes`);
+    return bytes.subarray(0, limits.maxHtmlBytes).toString();
+  } catch (error) {
+    notes.push(`page HTML not captured: ${String((error as Error).message).split('\n')[0]}`);
+    return undefined;
+  }
+}
+
+/**
+ * Takes a screenshot and the HTML of `page`, each within `timeoutMs` and its size cap. The HTML
+ * of a page whose navigation never committed cannot be read, so it is skipped after the timeout.
+ */
+export async function capturePage(
+  page: Page,
+  limits: ArtifactLimits,
+  timeoutMs: number,
+): Promise<CapturedPage> {
+  const notes: string[] = [];
+  const screenshot = await captureScreenshot(page, limits, timeoutMs, notes);
+  const html = await captureHtml(page, limits, timeoutMs, notes);
+  return { ...(screenshot ? { screenshot } : {}), ...(html !== undefined ? { html } : {}), notes };
+}
+
+/** Object name prefix of one attempt's artifacts: `<batchId>/<itemId>/<attempt>`. */
+export function artifactPrefix(batchId: string, itemId: string, attempt: number): string {
+  return `${batchId}/${itemId}/${attempt}`;
+}
+
+/** Stores captured artifacts and the log in the artifacts bucket; returns their object names. */
+export async function storeArtifacts(
+  store: ObjectStore,
+  bucket: string,
+  prefix: string,
+  captured: CapturedPage,
+  log: Record<string, unknown>,
+): Promise<Artifacts> {
+  const artifacts: Artifacts = { bucket };
+  if (captured.screenshot) {
+    const isPng = captured.screenshot.subarray(1, 4).toString() === 'PNG';
+    const name = `${prefix}/screenshot.${isPng ? 'png' : 'jpg'}`;
+    await store.putBlob({ name }, captured.screenshot);
+    artifacts.screenshot = name;
+  }
+  if (captured.html !== undefined) {
+    const name = `${prefix}/page.html`;
+    await store.putBlob({ name }, Buffer.from(captured.html));
+    artifacts.html = name;
+  }
+  const logName = `${prefix}/log.json`;
+  await store.putBlob(
+    { name: logName },
+    Buffer.from(JSON.stringify({ ...log, notes: captured.notes })),
+  );
+  artifacts.log = logName;
+  return artifacts;
+}

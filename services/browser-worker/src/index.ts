@@ -1,0 +1,12 @@
+export { AddressProxy, confinedLookup, systemLookup } from './address-proxy';
+export { AttemptError } from './attempt-error';
+export { BASE_CHROMIUM_ARGS } from './browser-host';
+export { type Config, configSchema } from './config';
+export { isAlive, listDescendants, listProcesses, type ProcessEntry } from './process-tree';
+export { parseShownAmount } from './recipes/amount-text';
+export { defaultRecipeDefinition } from './recipes/default-recipe';
+export { loadRecipes, RecipeLoadError } from './recipes/load-recipes';
+export type { Recipe, RecipeResult, RecipeSession } from './recipes/recipe';
+export { type Step, type StepRecipe, stepRecipeSchema } from './recipes/recipe-schema';
+export { selectRecipe } from './recipes/select-recipe';
+export { type BrowserWorker, type BrowserWorkerDeps, startBrowserWorker } from './worker';
