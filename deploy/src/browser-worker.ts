@@ -62,7 +62,7 @@ function integerSetting(
   const number = Number(value);
   if (value === undefined || !Number.isInteger(number)) {
     problems.push(
-      `${service}: ${name} must be set explicitly to an integer so the autoscaling can be checked against it`,
+      `${service}: ${name} must be set explicitly to an integer so the scaling and shutdown checks can use it`,
     );
     return undefined;
   }
@@ -72,6 +72,9 @@ function integerSetting(
 /** Facts about the browser workers that the checks compare with each other. */
 interface WorkerFacts {
   concurrency?: number;
+  /** SHUTDOWN_GRACE_MS: how long running attempts may go on after SIGTERM. */
+  attemptGraceSeconds?: number;
+  /** SHUTDOWN_TIMEOUT_MS: the whole shutdown, after which the process exits anyway. */
   shutdownTimeoutSeconds?: number;
   attemptTimeoutSeconds?: number;
   maxConcurrentItems?: number;
@@ -152,17 +155,23 @@ function checkScaledObject(
 
 function checkGracePeriod(deployment: KubernetesObject, facts: WorkerFacts): string[] {
   const grace = Number(podSpecOf(deployment)?.terminationGracePeriodSeconds ?? 30);
-  const { attemptTimeoutSeconds: timeout, shutdownTimeoutSeconds: drain } = facts;
+  const { attemptTimeoutSeconds: timeout, attemptGraceSeconds: drain } = facts;
+  const shutdown = facts.shutdownTimeoutSeconds;
   const problems: string[] = [];
-  if (timeout === undefined || drain === undefined) return problems;
-  if (!(drain > timeout)) {
+  if (timeout === undefined || drain === undefined || shutdown === undefined) return problems;
+  if (drain < timeout) {
     problems.push(
-      `browser-worker: SHUTDOWN_TIMEOUT_MS (${drain} s) is not longer than BATCH_TASK_TIMEOUT (${timeout} s), so a drain cuts attempts short`,
+      `browser-worker: SHUTDOWN_GRACE_MS (${drain} s) is shorter than BATCH_TASK_TIMEOUT (${timeout} s), so a drain cuts attempts short`,
     );
   }
-  if (!(grace > drain)) {
+  if (!(shutdown > drain)) {
     problems.push(
-      `browser-worker: terminationGracePeriodSeconds ${grace} is not longer than SHUTDOWN_TIMEOUT_MS (${drain} s)`,
+      `browser-worker: SHUTDOWN_TIMEOUT_MS (${shutdown} s) is not longer than SHUTDOWN_GRACE_MS (${drain} s)`,
+    );
+  }
+  if (!(grace > shutdown)) {
+    problems.push(
+      `browser-worker: terminationGracePeriodSeconds ${grace} is not longer than SHUTDOWN_TIMEOUT_MS (${shutdown} s)`,
     );
   }
   return problems;
@@ -195,9 +204,11 @@ export interface WorkerScalingOptions extends EnvironmentOptions {
 
 /**
  * Checks the browser workers' scaling and shutdown against each other and the scheduler's
- * settings: the KEDA trigger's stream, consumer, endpoint and lag threshold, a cooldown and
- * scale-down window longer than an attempt, enough maximum replicas for MAX_CONCURRENT_ITEMS,
- * a drain and grace period longer than an attempt, and a memory-backed /dev/shm.
+ * settings. The KEDA trigger must name the work stream, consumer and NATS headless Service with
+ * a lag threshold of WORKER_CONCURRENCY, and its cooldown and scale-down window must outlast an
+ * attempt. Maximum replicas must cover MAX_CONCURRENT_ITEMS. On SIGTERM running attempts must be
+ * allowed a whole attempt (SHUTDOWN_GRACE_MS), inside SHUTDOWN_TIMEOUT_MS, inside the pod's
+ * grace period. /dev/shm must be memory-backed.
  */
 export function checkBrowserWorkerScaling(
   objects: readonly KubernetesObject[],
@@ -209,19 +220,13 @@ export function checkBrowserWorkerScaling(
   if (!scheduler) return ['no Deployment runs the scheduler image'];
 
   const problems: string[] = [];
-  const shutdownMs = integerSetting(
-    worker.setting('SHUTDOWN_TIMEOUT_MS'),
-    'SHUTDOWN_TIMEOUT_MS',
-    'browser-worker',
-    problems,
-  );
+  const workerSetting = (name: string) =>
+    integerSetting(worker.setting(name), name, 'browser-worker', problems);
+  const graceMs = workerSetting('SHUTDOWN_GRACE_MS');
+  const shutdownMs = workerSetting('SHUTDOWN_TIMEOUT_MS');
   const facts: WorkerFacts = {
-    concurrency: integerSetting(
-      worker.setting('WORKER_CONCURRENCY'),
-      'WORKER_CONCURRENCY',
-      'browser-worker',
-      problems,
-    ),
+    concurrency: workerSetting('WORKER_CONCURRENCY'),
+    attemptGraceSeconds: graceMs === undefined ? undefined : graceMs / 1000,
     shutdownTimeoutSeconds: shutdownMs === undefined ? undefined : shutdownMs / 1000,
     attemptTimeoutSeconds: integerSetting(
       scheduler.setting('BATCH_TASK_TIMEOUT'),

@@ -140,14 +140,34 @@ describe('checkBrowserWorkerScaling', () => {
     ]);
   });
 
-  it('reports a drain shorter than an attempt', () => {
+  it('reports an attempt grace shorter than an attempt', () => {
     const problems = problemsAfter((objects) => {
-      getObject(objects, 'ConfigMap', 'browser-worker-config').data!.SHUTDOWN_TIMEOUT_MS = '30000';
+      getObject(objects, 'ConfigMap', 'browser-worker-config').data!.SHUTDOWN_GRACE_MS = '20000';
     });
 
-    expect(problems.join('\n')).toMatch(
-      /SHUTDOWN_TIMEOUT_MS \(30 s\) is not longer than BATCH_TASK_TIMEOUT \(300 s\)/,
-    );
+    expect(problems).toEqual([
+      'browser-worker: SHUTDOWN_GRACE_MS (20 s) is shorter than BATCH_TASK_TIMEOUT (300 s), so a drain cuts attempts short',
+    ]);
+  });
+
+  it('reports a shutdown timeout inside the attempt grace', () => {
+    const problems = problemsAfter((objects) => {
+      getObject(objects, 'ConfigMap', 'browser-worker-config').data!.SHUTDOWN_TIMEOUT_MS = '300000';
+    });
+
+    expect(problems).toEqual([
+      'browser-worker: SHUTDOWN_TIMEOUT_MS (300 s) is not longer than SHUTDOWN_GRACE_MS (300 s)',
+    ]);
+  });
+
+  it('reports the default attempt grace', () => {
+    const problems = problemsAfter((objects) => {
+      delete getObject(objects, 'ConfigMap', 'browser-worker-config').data!.SHUTDOWN_GRACE_MS;
+    });
+
+    expect(problems).toEqual([
+      'browser-worker: SHUTDOWN_GRACE_MS must be set explicitly to an integer so the scaling and shutdown checks can use it',
+    ]);
   });
 
   it('reports a raised attempt timeout', () => {
