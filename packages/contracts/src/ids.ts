@@ -1,4 +1,4 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { hash as digest, randomUUID } from 'node:crypto';
 import { z } from 'zod';
 
 /**
@@ -24,7 +24,7 @@ export function newId(): string {
  * redelivered command produces the same batch and item ids as the first delivery.
  */
 export function deriveId(namespace: string, name: string): string {
-  const hash = createHash('sha1').update(namespace).update('\0').update(name).digest();
+  const hash = digest('sha1', `${namespace}\0${name}`, 'buffer');
   hash[6] = ((hash[6] ?? 0) & 0x0f) | 0x50;
   hash[8] = ((hash[8] ?? 0) & 0x3f) | 0x80;
   const hex = hash.subarray(0, 16).toString('hex');

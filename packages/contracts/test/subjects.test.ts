@@ -40,6 +40,10 @@ describe('deriveId', () => {
     expect(deriveId('ns', 'other')).not.toBe(first);
   });
 
+  it('keeps the ids already stored in event streams', () => {
+    expect(deriveId('ns', 'name')).toBe('e7b9def1-a1af-56af-9957-ab818fb2046b');
+  });
+
   it('derives distinct item ids per index', () => {
     expect(deriveItemId(batchId, 0)).not.toBe(deriveItemId(batchId, 1));
   });

@@ -7,6 +7,8 @@ export interface ServiceProcessOptions {
   name: string;
   /** Entry file, run with tsx. */
   entry: string;
+  /** Node options placed before the entry, such as `--max-old-space-size=512`. */
+  nodeArgs?: string[];
   cwd: string;
   env: Record<string, string>;
   /** Receives each output line of the process. */
@@ -26,14 +28,18 @@ export interface ServiceProcess {
 
 /** Starts a service entry point as a separate Node process with tsx. */
 export function startServiceProcess(options: ServiceProcessOptions): ServiceProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', options.entry], {
-    cwd: options.cwd,
-    env: { ...process.env, ...options.env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-    // A process group of its own, so that Ctrl-C in a terminal reaches only the stack, which
-    // then stops each service once, in order.
-    detached: true,
-  });
+  const child = spawn(
+    process.execPath,
+    [...(options.nodeArgs ?? []), '--import', 'tsx', options.entry],
+    {
+      cwd: options.cwd,
+      env: { ...process.env, ...options.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      // A process group of its own, so that Ctrl-C in a terminal reaches only the stack, which
+      // then stops each service once, in order.
+      detached: true,
+    },
+  );
   for (const stream of [child.stdout, child.stderr]) {
     if (!stream) continue;
     createInterface({ input: stream }).on('line', (line) => options.output(options.name, line));

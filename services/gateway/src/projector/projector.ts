@@ -1,0 +1,151 @@
+import { type ConsumerMessages, type JsMsg, jetstream } from '@nats-io/jetstream';
+import type { NatsConnection } from '@nats-io/transport-node';
+import { EVENTS_STREAM, parseEvent } from '@orderflow/contracts';
+import type { Logger } from 'pino';
+import type { ReadModelDb } from '../db/database';
+import { applyEvents, type StreamEvent } from './apply-events';
+
+/** Default number of events applied in one transaction. */
+export const DEFAULT_PROJECTOR_BATCH_SIZE = 1_000;
+
+const MIN_RETRY_DELAY_MS = 200;
+const MAX_RETRY_DELAY_MS = 5_000;
+
+/** Options of {@link Projector}. */
+export interface ProjectorOptions {
+  connection: NatsConnection;
+  db: ReadModelDb;
+  log: Logger;
+  /** Durable consumer on the events stream; a rebuild uses a fresh one. */
+  consumerName: string;
+  /** Events applied in one transaction; default {@link DEFAULT_PROJECTOR_BATCH_SIZE}. */
+  batchSize?: number;
+  /** Called after each committed transaction, with the number of newly applied events. */
+  onApplied?: (applied: number, durationMs: number) => void;
+}
+
+/** Health of the projector as `/readyz` reports it. */
+export interface ProjectorHealth {
+  /** False while the last transaction failed, for example because Postgres is down. */
+  writing: boolean;
+  lastError?: string;
+}
+
+/**
+ * Consumes the events stream through a durable pull consumer and applies what arrives in
+ * batched transactions. Messages are acknowledged only after their transaction committed. When
+ * a transaction fails (Postgres unreachable), the messages are handed back with a delay and the
+ * projector retries with a growing pause, so that nothing is lost and it catches up later.
+ */
+export class Projector {
+  readonly #options: ProjectorOptions;
+  readonly #log: Logger;
+  readonly #buffer: JsMsg[] = [];
+  #messages: ConsumerMessages | undefined;
+  #wake: (() => void) | undefined;
+  #running = false;
+  #loop: Promise<void> | undefined;
+  #health: ProjectorHealth = { writing: true };
+
+  constructor(options: ProjectorOptions) {
+    this.#options = options;
+    this.#log = options.log.child({ component: 'projector', consumer: options.consumerName });
+  }
+
+  get health(): ProjectorHealth {
+    return this.#health;
+  }
+
+  /** Starts consuming; returns once the consumer is bound. */
+  async start(): Promise<void> {
+    const js = jetstream(this.#options.connection);
+    const consumer = await js.consumers.get(EVENTS_STREAM.name, this.#options.consumerName);
+    const batchSize = this.#options.batchSize ?? DEFAULT_PROJECTOR_BATCH_SIZE;
+    this.#messages = await consumer.consume({ max_messages: batchSize * 2 });
+    this.#running = true;
+    void this.#receive(this.#messages);
+    this.#loop = this.#applyLoop(batchSize);
+    this.#log.info({ batchSize }, 'projector started');
+  }
+
+  /** Stops taking messages and waits for the transaction in progress. */
+  async stop(): Promise<void> {
+    if (!this.#running) return;
+    this.#running = false;
+    await this.#messages?.close();
+    this.#wake?.();
+    await this.#loop;
+    for (const message of this.#buffer.splice(0)) message.nak();
+    this.#log.info('projector stopped');
+  }
+
+  async #receive(messages: ConsumerMessages): Promise<void> {
+    try {
+      for await (const message of messages) {
+        this.#buffer.push(message);
+        this.#wake?.();
+      }
+    } catch (error) {
+      this.#log.error({ err: error }, 'event consumer failed');
+    }
+  }
+
+  async #applyLoop(batchSize: number): Promise<void> {
+    let retryDelayMs = MIN_RETRY_DELAY_MS;
+    while (this.#running) {
+      if (this.#buffer.length === 0) {
+        await new Promise<void>((resolve) => (this.#wake = resolve));
+        this.#wake = undefined;
+        continue;
+      }
+      const messages = this.#buffer.splice(0, batchSize);
+      const applied = await this.#applyMessages(messages);
+      if (applied) {
+        retryDelayMs = MIN_RETRY_DELAY_MS;
+        continue;
+      }
+      for (const message of messages) message.nak(retryDelayMs);
+      await new Promise((resolve) => setTimeout(resolve, retryDelayMs));
+      retryDelayMs = Math.min(retryDelayMs * 2, MAX_RETRY_DELAY_MS);
+    }
+  }
+
+  /** Applies and acknowledges the messages; returns false when the transaction failed. */
+  async #applyMessages(messages: JsMsg[]): Promise<boolean> {
+    const { events, valid } = this.#parse(messages);
+    const startedAt = performance.now();
+    try {
+      const result = await applyEvents(this.#options.db, events);
+      const durationMs = performance.now() - startedAt;
+      for (const message of valid) message.ack();
+      if (!this.#health.writing) this.#log.info('projector writes again');
+      this.#health = { writing: true };
+      this.#options.onApplied?.(result.applied, durationMs);
+      this.#log.debug({ applied: result.applied, maxSeq: result.maxSeq }, 'events projected');
+      return true;
+    } catch (error) {
+      if (this.#health.writing) this.#log.error({ err: error }, 'projection failed, will retry');
+      this.#health = { writing: false, lastError: (error as Error).message };
+      return false;
+    }
+  }
+
+  /** Parses every message; terminates the ones that are no valid event, so they never return. */
+  #parse(messages: JsMsg[]): { events: StreamEvent[]; valid: JsMsg[] } {
+    const events: StreamEvent[] = [];
+    const valid: JsMsg[] = [];
+    for (const message of messages) {
+      try {
+        events.push({ seq: message.seq, event: parseEvent(message.json()) });
+        valid.push(message);
+      } catch (error) {
+        this.#log.error(
+          { err: error, seq: message.seq, subject: message.subject },
+          'event is invalid, skipping it',
+        );
+        message.term();
+      }
+    }
+    return { events, valid };
+  }
+}

@@ -1,0 +1,52 @@
+import type { ReadModelDb } from '../db/database';
+import type { BatchRow, ItemRow } from '../db/schema';
+import { listItemsAfter } from './queries';
+
+/** Result columns appended after the original columns of each row. */
+export const RESULT_COLUMNS = [
+  'status',
+  'order_number',
+  'final_order_url',
+  'failure_reason',
+  'attempts',
+] as const;
+
+const PAGE_SIZE = 2_000;
+
+/** Header of an export: the original columns in file order, then the result columns. */
+export function exportHeader(batch: BatchRow): string[] {
+  const original = batch.columns.length > 0 ? batch.columns : ['order_url', 'amount'];
+  return [...original, ...RESULT_COLUMNS];
+}
+
+function originalValue(item: ItemRow, column: string): string {
+  const key = column.trim().toLowerCase();
+  if (key === 'order_url') return item.order_url ?? '';
+  if (key === 'amount') return item.amount ?? '';
+  return item.extra[column] ?? '';
+}
+
+/** Builds one export row, in the order of {@link exportHeader}. */
+export function exportRow(batch: BatchRow, item: ItemRow): Array<string | number> {
+  const original = batch.columns.length > 0 ? batch.columns : ['order_url', 'amount'];
+  return [
+    ...original.map((column) => originalValue(item, column)),
+    item.status,
+    item.order_number ?? '',
+    item.final_order_url ?? '',
+    item.failure_reason ?? '',
+    item.attempts,
+  ];
+}
+
+/** Reads the items of a batch in import order, one page at a time, for streaming. */
+export async function* readItemPages(db: ReadModelDb, batchId: string): AsyncGenerator<ItemRow[]> {
+  let afterIndex = -1;
+  for (;;) {
+    const page = await listItemsAfter(db, batchId, afterIndex, PAGE_SIZE);
+    if (page.length === 0) return;
+    yield page;
+    afterIndex = page.at(-1)!.idx ?? afterIndex;
+    if (page.length < PAGE_SIZE) return;
+  }
+}
