@@ -8,6 +8,7 @@ export type ServiceName = (typeof SERVICES)[number];
 
 interface ParseResult {
   success: boolean;
+  data?: unknown;
   error?: { issues: Array<{ message: string }> };
 }
 

@@ -55,9 +55,12 @@ describe.each(OVERLAYS)('%s overlay environment', (overlay) => {
     const referenced = new Set(
       objects
         .flatMap(containersOf)
-        .flatMap((container) =>
-          ((container.envFrom ?? []) as Manifest[]).map((source) => source.configMapRef?.name),
-        ),
+        .flatMap((container) => [
+          ...((container.envFrom ?? []) as Manifest[]).map((source) => source.configMapRef?.name),
+          ...((container.env ?? []) as Manifest[]).map(
+            (variable) => variable.valueFrom?.configMapKeyRef?.name,
+          ),
+        ]),
     );
 
     const configMaps = objects.filter((object) => object.kind === 'ConfigMap');

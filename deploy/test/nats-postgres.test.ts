@@ -4,11 +4,14 @@ import { describe, expect, it } from 'vitest';
 import {
   checkNatsValues,
   containersOf,
+  findAutoscaler,
+  findServiceContainer,
   imagePinProblem,
+  loadConfigSchema,
   mergeHelmValues,
   readYamlDocuments,
 } from '../src/index';
-import { getObject, K8S_DIR, type Manifest, renderOverlay } from './fixtures';
+import { environmentOptions, getObject, K8S_DIR, type Manifest, renderOverlay } from './fixtures';
 
 const readValues = (name: string) => readYamlDocuments(join(K8S_DIR, 'nats', name))[0];
 const prodValues = () => readValues('values.yaml');
@@ -95,6 +98,21 @@ describe('CloudNativePG cluster', () => {
   it('runs three instances of a pinned Postgres image', () => {
     expect(cluster().spec.instances).toBe(3);
     expect(imagePinProblem(cluster().spec.imageName)).toBeUndefined();
+  });
+
+  it('accepts every gateway connection at full scale', async () => {
+    const objects = renderOverlay('prod');
+    const gateway = findServiceContainer(objects, 'gateway', environmentOptions('prod'));
+    const poolSetting = (await loadConfigSchema('gateway')).shape.DATABASE_POOL_SIZE!;
+    const configured = gateway?.setting('DATABASE_POOL_SIZE');
+    const poolSize = Number(configured ?? poolSetting.safeParse(undefined).data);
+    const maxReplicas = (findAutoscaler(objects, 'gateway') as Manifest).spec.maxReplicas;
+    // Postgres keeps superuser_reserved_connections (3 by default) out of max_connections, and
+    // the migration Job opens one more.
+    const available = Number(cluster().spec.postgresql.parameters.max_connections) - 3 - 1;
+
+    expect(poolSize).toBeGreaterThan(0);
+    expect(maxReplicas * poolSize).toBeLessThanOrEqual(available);
   });
 
   it('gives the gateway and the migration the connection string it creates', () => {
