@@ -24,8 +24,8 @@ RUN apt-get update \
     chromium fonts-noto-cjk fonts-noto-color-emoji fonts-liberation fonts-dejavu-core \
   && rm -rf /var/lib/apt/lists/*
 # Debian's launcher (/usr/bin/chromium) sources every file in /etc/chromium.d before it starts the
-# browser. Its dev-shm file turns shared memory in /dev/shm off below 3.8 GB; the pod mounts a
-# memory-backed /dev/shm sized for headless pages, so that file goes. Chromium sandboxes its
+# browser. Its dev-shm file adds --disable-dev-shm-usage whenever /dev/shm is below 3.8 GB, which
+# would override the pod's memory-backed /dev/shm, so that file goes. Chromium sandboxes its
 # renderers in user namespaces, which the RuntimeDefault seccomp profile denies to unprivileged
 # containers: there the browser runs without its sandbox instead of failing to start.
 RUN rm /etc/chromium.d/dev-shm \
