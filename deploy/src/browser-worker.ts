@@ -11,8 +11,8 @@ export interface WorkQueueNames {
 }
 
 /**
- * Metadata of KEDA's `nats-jetstream` trigger. Every value is a string; KEDA ignores unknown
- * keys and falls back to a lag threshold of 10, so a misspelt key is rejected here.
+ * Metadata of KEDA's `nats-jetstream` trigger, where every value is a string. KEDA ignores
+ * unknown keys and falls back to a lag threshold of 10, so a misspelt key is rejected here.
  */
 export const natsJetStreamTriggerSchema = z.strictObject({
   natsServerMonitoringEndpoint: z.string().regex(/^[a-z0-9.-]+:[0-9]+$/, {
@@ -72,9 +72,9 @@ function integerSetting(
 /** Facts about the browser workers that the checks compare with each other. */
 interface WorkerFacts {
   concurrency?: number;
-  /** SHUTDOWN_GRACE_MS: how long running attempts may go on after SIGTERM. */
+  /** Time running attempts may go on after SIGTERM (SHUTDOWN_GRACE_MS). */
   attemptGraceSeconds?: number;
-  /** SHUTDOWN_TIMEOUT_MS: the whole shutdown, after which the process exits anyway. */
+  /** Time the whole shutdown may take before the process exits anyway (SHUTDOWN_TIMEOUT_MS). */
   shutdownTimeoutSeconds?: number;
   attemptTimeoutSeconds?: number;
   maxConcurrentItems?: number;

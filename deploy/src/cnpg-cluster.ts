@@ -18,7 +18,7 @@ const storage = z.strictObject({
 /**
  * The part of CloudNativePG's `Cluster` (postgresql.cnpg.io/v1) that Orderflow's manifests use,
  * with the field names and types of the operator's CRD. Unknown fields are rejected, so a typo
- * fails here instead of being dropped by the API server; add a field when a manifest needs it.
+ * fails here instead of being dropped by the API server. Add a field when a manifest needs it.
  */
 export const cnpgClusterSchema = z.strictObject({
   apiVersion: z.literal('postgresql.cnpg.io/v1'),

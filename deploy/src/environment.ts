@@ -117,7 +117,7 @@ function resolveValueFrom(
 
 /**
  * Resolves a container's environment as the kubelet would: `envFrom` sources in order, then
- * `env` entries, later ones winning. ConfigMap values are read from the render; Secret values
+ * `env` entries, later ones winning. ConfigMap values are read from the render. Secret values
  * stay unknown, but the Secret and key must exist in the render, be created by CloudNativePG for
  * a Cluster in the render, or be listed in `externalSecrets`.
  */

@@ -49,7 +49,7 @@ const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
 /**
  * Validates one object against the schema of its kind and checks that its name is a DNS label.
- * Returns the problems found; a kind without a schema here is a problem too.
+ * Returns the problems found, and a kind without a schema here is a problem too.
  */
 export function validateObject(object: KubernetesObject): string[] {
   const id = describeObject(object);
