@@ -94,7 +94,7 @@ async function ensureDatabase(adminUrl: string): Promise<string> {
 
 /**
  * Starts NATS and Postgres when not given, then the gateway, importer, scheduler and browser
- * workers as separate processes, and waits until each answers `/healthz`.
+ * workers as separate processes, and waits until each returns 200 from `/healthz`.
  */
 export async function startStack(options: StackOptions): Promise<Stack> {
   mkdirSync(options.dataDir, { recursive: true });
