@@ -228,6 +228,28 @@ describe('projector over JetStream', () => {
     expect(batch.progress).toBe(100);
   });
 
+  test('unstorable event is skipped alone', async () => {
+    const script = new BatchScript(newId(), 2);
+    // Published while the gateway is down, so that the projector fetches all in one batch.
+    await fixture.gateway.stop();
+    await fixture.publish(
+      ...script.imported(),
+      script.item('item.skipped', 0, { reason: 'contains a NUL \u0000 character' }),
+      script.item('item.skipped', 1, { reason: 'duplicate' }),
+    );
+    await fixture.restart();
+
+    const batch = await batchWhen(fixture, script.batchId, (body) => body.counts.skipped === 1);
+    expect(batch.counts.pending).toBe(1);
+    expect(batch.task_items[1].status).toBe('skipped');
+    const jsm = await jetstreamManager(fixture.connection);
+    const consumer = await eventually(
+      () => jsm.consumers.info(EVENTS_STREAM.name, PROJECTOR_CONSUMER.durable_name),
+      (info) => info.num_ack_pending === 0 && info.num_pending === 0,
+    );
+    expect(consumer.num_redelivered).toBe(0);
+  });
+
   test('invalid event message is skipped', async () => {
     const script = new BatchScript(newId(), 1);
     const { jetstream } = await import('@nats-io/jetstream');
