@@ -198,6 +198,9 @@ describe('applyEvents', () => {
   });
 });
 
+/** Columns left out of the rebuild comparison, set to undefined so JSON drops them. */
+const COMMIT_ORDER_COLUMNS = { version: undefined, feed_id: undefined, last_feed_id: undefined };
+
 describe('projector over JetStream', () => {
   let fixture: GatewayFixture;
 
@@ -340,7 +343,8 @@ describe('projector over JetStream', () => {
       await migrateToLatest(rebuiltDb, log);
       const result = await rebuildReadModel({ connection: fixture.connection, db: rebuiltDb, log });
       expect(result.events).toBe(Number(projected.count));
-      // `version` counts writes to a batch row, which a rebuild batches differently.
+      // Columns that follow commit order or count writes differ when a rebuild batches events
+      // differently from the live projectors; all state columns must match.
       for (const table of ['batches', 'items', 'attempts', 'event_log'] as const) {
         const dump = (db: ReadModelDb) =>
           db
@@ -348,7 +352,7 @@ describe('projector over JetStream', () => {
             .selectAll()
             .execute()
             .then((rows) =>
-              rows.map((row) => JSON.stringify({ ...row, version: undefined })).sort(),
+              rows.map((row) => JSON.stringify({ ...row, ...COMMIT_ORDER_COLUMNS })).sort(),
             );
         expect(await dump(rebuiltDb), table).toEqual(await dump(fixture.gateway.db));
       }
