@@ -124,7 +124,7 @@ export interface IdempotencyKeysTable {
   created_at: Generated<Timestamp>;
 }
 
-/** The read model as Kysely sees it. */
+/** Table types of the read model, for Kysely. */
 export interface Database {
   batches: BatchesTable;
   items: ItemsTable;
