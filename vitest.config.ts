@@ -1,6 +1,6 @@
 import { defineConfig } from 'vitest/config';
 
-const roots = ['packages/*/test', 'services/*/test', 'test'];
+const roots = ['packages/*/test', 'services/*/test', 'deploy/test', 'test'];
 const excluded = ['**/node_modules/**', '**/.data/**'];
 
 /**

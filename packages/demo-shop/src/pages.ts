@@ -12,6 +12,8 @@ export interface OrderView {
   orderNumber?: string;
   withButton: boolean;
   withDialog: boolean;
+  /** Adds a required reference field and a delivery option to the confirm form. */
+  withFormFields: boolean;
   /** URL of an image the page loads, for the `subrequest` variant. */
   imageUrl?: string;
 }
@@ -64,6 +66,13 @@ function catalogueRows(orderId: string): string {
   return `<table><thead><tr><th>#</th><th>Article</th><th>Delivery</th></tr></thead><tbody>${rows.join('')}</tbody></table>`;
 }
 
+/** Inputs of the `form` variant; the shop rejects a confirm request without a reference. */
+const FORM_FIELDS =
+  '<label>Your reference <input id="reference" name="reference" required></label>' +
+  '<label>Delivery <select id="delivery" name="delivery">' +
+  '<option value="standard">Standard</option><option value="express">Express</option>' +
+  '</select></label>';
+
 /** Renders the part of the order page that a script inserts after a delay. */
 function orderDetails(view: OrderView): string {
   if (view.orderNumber) {
@@ -81,7 +90,7 @@ function orderDetails(view: OrderView): string {
   return (
     `<p>Amount due: <span id="order-amount" class="amount">${escapeHtml(view.shownAmount)}</span></p>` +
     `<form id="confirm-form" method="post" target="_top" action="/orders/${encodeURIComponent(view.orderId)}/confirm"${onSubmit}>` +
-    `<input type="hidden" name="amount" value="${escapeHtml(view.amount)}">${button}</form>`
+    `<input type="hidden" name="amount" value="${escapeHtml(view.amount)}">${view.withFormFields ? FORM_FIELDS : ''}${button}</form>`
   );
 }
 

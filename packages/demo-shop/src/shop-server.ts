@@ -18,6 +18,8 @@ export interface Confirmation {
   orderNumber: string;
   amount: string;
   confirmedAt: string;
+  /** Reference and delivery option of the `form` variant. */
+  form?: { reference: string; delivery: string };
 }
 
 /** Options of {@link startDemoShop}. */
@@ -55,13 +57,14 @@ class ShopState {
   readonly flakySeen = new Set<string>();
   readonly hanging = new Set<ServerResponse>();
 
-  confirm(orderId: string, amount: string): string {
+  confirm(orderId: string, amount: string, form?: Confirmation['form']): string {
     const orderNumber = orderNumberOf(orderId);
     this.confirmed.set(orderId, orderNumber);
     this.confirmations.push({
       orderId,
       orderNumber,
       amount,
+      ...(form ? { form } : {}),
       confirmedAt: new Date().toISOString(),
     });
     return orderNumber;
@@ -139,6 +142,7 @@ function viewOf(
       Number.isInteger(requestedDelay) && requestedDelay >= 0 ? requestedDelay : defaultDelay,
     withButton: variant !== 'nobutton',
     withDialog: variant === 'dialog',
+    withFormFields: variant === 'form',
     ...(orderNumber ? { orderNumber } : {}),
     ...(variant === 'subrequest' ? { imageUrl: `http://127.0.0.2:${portOf(host)}/pixel.gif` } : {}),
   };
@@ -197,8 +201,18 @@ async function confirmOrder(
 ): Promise<Reply> {
   const form = await readForm(request);
   const amount = canonicalAmountOr(form.get('amount'), DEFAULT_AMOUNT);
-  state.confirm(orderId, amount);
-  if (variantOf(orderId, new URLSearchParams()) === 'hangconfirm') return { kind: 'hang' };
+  const variant = variantOf(orderId, new URLSearchParams());
+  if (variant === 'confirmerror') {
+    return page(500, errorPage(500, 'The payment service failed; the order is not confirmed.'));
+  }
+  if (variant === 'form') {
+    const reference = form.get('reference')?.trim() ?? '';
+    if (!reference) return page(422, errorPage(422, 'A reference is required.'));
+    state.confirm(orderId, amount, { reference, delivery: form.get('delivery') ?? 'standard' });
+  } else {
+    state.confirm(orderId, amount);
+  }
+  if (variant === 'hangconfirm') return { kind: 'hang' };
   return redirect(303, `/orders/${encodeURIComponent(orderId)}/confirmation`);
 }
 

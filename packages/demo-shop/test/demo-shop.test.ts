@@ -129,4 +129,23 @@ describe('demo shop', () => {
     await pending.catch(() => undefined);
     expect(outcome).toBe('pending');
   });
+
+  it('requires a reference for the form variant', async () => {
+    const rejected = await confirm('form-1', '7.00');
+    expect(rejected.status).toBe(422);
+    const accepted = await fetch(`${shop.url}/orders/form-1/confirm`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({
+        amount: '7.00',
+        reference: 'R-1',
+        delivery: 'express',
+      }).toString(),
+    });
+    expect(accepted.status).toBe(303);
+    const recorded = shop.confirmations().filter((entry) => entry.orderId === 'form-1');
+    expect(recorded).toHaveLength(1);
+    expect(recorded[0]?.form).toEqual({ reference: 'R-1', delivery: 'express' });
+  });
 });

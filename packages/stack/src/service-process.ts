@@ -1,6 +1,9 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 
+/** Output lines kept per process for error messages. */
+const RECENT_LINES = 20;
+
 /** Options of {@link startServiceProcess}. */
 export interface ServiceProcessOptions {
   /** Name used as the log prefix, such as `gateway` or `worker-2`. */
@@ -20,6 +23,8 @@ export interface ServiceProcess {
   name: string;
   pid: number;
   child: ChildProcess;
+  /** The last output lines, for error messages. */
+  recentOutput(): string[];
   /** Resolves with the exit code (or signal name) when the process ends. */
   exited: Promise<number | string>;
   /** Sends a signal and waits for the process to end; SIGKILL follows after `timeoutMs`. */
@@ -40,9 +45,14 @@ export function startServiceProcess(options: ServiceProcessOptions): ServiceProc
       detached: true,
     },
   );
+  const recent: string[] = [];
   for (const stream of [child.stdout, child.stderr]) {
     if (!stream) continue;
-    createInterface({ input: stream }).on('line', (line) => options.output(options.name, line));
+    createInterface({ input: stream }).on('line', (line) => {
+      recent.push(line);
+      if (recent.length > RECENT_LINES) recent.shift();
+      options.output(options.name, line);
+    });
   }
   const exited = new Promise<number | string>((resolve) => {
     child.once('exit', (code, signal) => resolve(code ?? signal ?? 'unknown'));
@@ -53,6 +63,7 @@ export function startServiceProcess(options: ServiceProcessOptions): ServiceProc
     pid: child.pid ?? -1,
     child,
     exited,
+    recentOutput: () => [...recent],
     async stop(signal = 'SIGTERM', timeoutMs = 45_000) {
       if (child.exitCode !== null || child.signalCode !== null) return exited;
       child.kill(signal);
@@ -77,7 +88,10 @@ export async function waitForHealthy(
   });
   while (Date.now() < deadline) {
     if (exitedWith !== undefined) {
-      throw new Error(`${service.name} exited with ${exitedWith} before it became healthy`);
+      const output = service.recentOutput().join('\n');
+      throw new Error(
+        `${service.name} exited with ${exitedWith} before it became healthy; its last output:\n${output}`,
+      );
     }
     try {
       const response = await fetch(url, { signal: AbortSignal.timeout(1_000) });

@@ -154,8 +154,12 @@ async function measureBareLoop(
     const context = await browser.newContext();
     try {
       const page = await context.newPage();
-      await page.goto(`${shop.url}/orders/${orderId}?amount=25.00`);
+      // The same waits as the default recipe, without recipe engine, events or address proxy.
+      await page.goto(`${shop.url}/orders/${orderId}?amount=25.00`, {
+        waitUntil: 'domcontentloaded',
+      });
       await page.locator('#order-amount').waitFor();
+      await page.locator('#order-amount').textContent();
       await page.locator('#confirm-button').click();
       await page.locator('#order-number').waitFor();
       await page.locator('#order-number').textContent();

@@ -12,10 +12,12 @@ import {
   classifyFailure,
   INTERRUPT_CODES,
   type InterruptReason,
+  interruptError,
   mayRetryAfterEffect,
 } from './failure-codes';
 import { PageLog } from './page-log';
 import type { Recipe, RecipeResult, RecipeSession } from './recipes/recipe';
+import { StepTimer } from './step-timer';
 import { withTimeout } from './with-timeout';
 
 /** Settings an attempt reads from the worker configuration. */
@@ -60,11 +62,8 @@ export class Attempt {
   private readonly interrupted = new Promise<InterruptReason>((resolve) => {
     this.resolveInterrupt = resolve;
   });
-  private readonly startedAt = performance.now();
-  private readonly stepTimes: Record<string, number> = {};
-  private currentStep: string | undefined;
+  private readonly steps = new StepTimer();
   private interruptedAtStep: string | undefined;
-  private currentStepStartedAt = 0;
   private effectStep: string | undefined;
   private blocked: BlockedRequest | undefined;
   private readonly upstreamErrors: Array<{ url: string; code: string }> = [];
@@ -87,8 +86,8 @@ export class Attempt {
   interrupt(reason: InterruptReason): void {
     if (this.interruptReason) return;
     this.interruptReason = reason;
-    this.interruptedAtStep = this.currentStep;
-    this.log.info({ reason, step: this.currentStep }, 'attempt interrupted');
+    this.interruptedAtStep = this.steps.current;
+    this.log.info({ reason, step: this.steps.current }, 'attempt interrupted');
     this.resolveInterrupt(reason);
   }
 
@@ -104,10 +103,54 @@ export class Attempt {
     }
     const deadline = setTimeout(() => this.interrupt('deadline'), this.work.timeoutMs);
     try {
+      if (this.recipe.browser === false) return await this.runWithoutBrowser();
       return await this.runInBrowser();
     } finally {
       clearTimeout(deadline);
     }
+  }
+
+  /** Runs a recipe that declared `browser: false`, with no context and no page. */
+  private async runWithoutBrowser(): Promise<AttemptOutcome> {
+    const recipe = this.recipe.name;
+    const noPage = new Proxy({} as Page, {
+      get() {
+        throw new AttemptError(
+          'RECIPE_FAILED',
+          `recipe ${recipe} declares browser: false but used the page; remove browser: false from it`,
+        );
+      },
+    });
+    const session = this.session(noPage);
+    const outcome = this.perform(session).then(
+      (result) => ({ kind: 'done' as const, result }),
+      (error: unknown) => ({ kind: 'error' as const, error }),
+    );
+    const interrupted = this.interrupted.then((reason) => ({
+      kind: 'interrupted' as const,
+      reason,
+    }));
+    const winner = await Promise.race([outcome, interrupted]);
+    if (winner.kind === 'done') {
+      const { orderNumber: _orderNumber, ...fields } = session.fields;
+      return {
+        ok: true,
+        report: {
+          orderNumber: winner.result.orderNumber,
+          finalOrderUrl: winner.result.finalOrderUrl ?? this.work.orderUrl,
+          fields,
+          timings: this.steps.timings(),
+        },
+      };
+    }
+    if (winner.kind === 'interrupted') {
+      return this.failure(
+        new AttemptError(INTERRUPT_CODES[winner.reason], 'the attempt was interrupted'),
+      );
+    }
+    return this.failure(
+      classifyFailure(winner.error, this.failureContext(undefined, true), this.steps.current),
+    );
   }
 
   private async runInBrowser(): Promise<AttemptOutcome> {
@@ -144,13 +187,13 @@ export class Attempt {
       if (this.interruptReason && winner.kind !== 'done') {
         return await this.stopInterrupted(page, lease, pageLog, this.interruptReason);
       }
-      if (winner.kind === 'done') return await this.succeed(page, winner.result);
+      if (winner.kind === 'done') return await this.succeed(page, winner.result, session.fields);
       if (winner.kind === 'interrupted')
         return await this.stopInterrupted(page, lease, pageLog, winner.reason);
       const failure = classifyFailure(
         winner.error,
         this.failureContext(pageLog, lease.browser.isConnected()),
-        this.currentStep,
+        this.steps.current,
       );
       return await this.fail(page, lease, pageLog, failure);
     } finally {
@@ -209,11 +252,19 @@ export class Attempt {
             'the attempt was interrupted',
           );
         }
-        this.finishStep();
-        this.currentStep = name;
-        this.currentStepStartedAt = performance.now();
+        this.steps.begin(name);
         if (!options?.effect) return;
-        await this.deps.publisher.effectStarted(this.work, name);
+        try {
+          await this.deps.publisher.effectStarted(this.work, name);
+        } catch (error) {
+          // The effect step has not run, so a plain retry is safe.
+          throw new AttemptError(
+            'INTERNAL',
+            `item.effect_started could not be stored, so step ${name} did not run`,
+            {},
+            { cause: error, step: name },
+          );
+        }
         this.effectStep ??= name;
       },
       stepTimeoutMs: (own) => own ?? settings.stepTimeoutMs,
@@ -226,19 +277,6 @@ export class Attempt {
     };
   }
 
-  private finishStep(): void {
-    if (!this.currentStep) return;
-    this.stepTimes[this.currentStep] = Math.round(performance.now() - this.currentStepStartedAt);
-  }
-
-  private timings() {
-    this.finishStep();
-    return {
-      totalMs: Math.round(performance.now() - this.startedAt),
-      steps: { ...this.stepTimes },
-    };
-  }
-
   private prefix(): string {
     return artifactPrefix(this.work.batchId, this.work.itemId, this.work.attempt);
   }
@@ -247,10 +285,14 @@ export class Attempt {
     return { blocked: this.blocked, lastDocument: pageLog?.lastDocument, browserConnected };
   }
 
-  private async succeed(page: Page, result: RecipeResult & { verified?: boolean }) {
-    const fields: Record<string, string> = {
-      ...(result.verified ? { verifiedOnSite: 'true' } : {}),
-    };
+  private async succeed(
+    page: Page,
+    result: RecipeResult & { verified?: boolean },
+    extracted: Record<string, string>,
+  ) {
+    // The order number has its own event field; every other extracted field is reported.
+    const { orderNumber: _orderNumber, ...fields } = extracted;
+    if (result.verified) fields.verifiedOnSite = 'true';
     let artifacts: SuccessReport['artifacts'];
     if (this.deps.settings.screenshotOnSuccess) {
       const captured = await capturePage(page, this.limits(), CAPTURE_TIMEOUT_MS);
@@ -263,7 +305,7 @@ export class Attempt {
       orderNumber: result.orderNumber,
       finalOrderUrl: result.finalOrderUrl ?? page.url(),
       fields,
-      timings: this.timings(),
+      timings: this.steps.timings(),
       ...(artifacts ? { artifacts } : {}),
     };
     return { ok: true as const, report };
@@ -301,24 +343,11 @@ export class Attempt {
   }
 
   private interruptError(reason: InterruptReason): AttemptError {
-    const step = this.interruptedAtStep;
-    const messages: Record<InterruptReason, string> = {
-      deadline: `the attempt did not finish within ${this.work.timeoutMs} ms; it hung at step ${step ?? 'start'}`,
-      scheduler_timeout: `the scheduler gave up on the attempt at step ${step ?? 'start'}`,
-      cancelled: 'the batch was cancelled during the attempt',
-      shutdown: 'the worker shut down during the attempt and handed it back',
-      crashed: 'Chromium crashed or disconnected during the attempt',
-      blocked: `blocked ${this.blocked?.url}: ${this.blocked?.message}`,
-    };
-    const details: Record<string, unknown> = {};
-    if (reason === 'deadline' || reason === 'scheduler_timeout') {
-      details.timeoutMs = this.work.timeoutMs;
-    }
-    if (reason === 'blocked') {
-      details.blockedUrl = this.blocked?.url;
-      details.blockedAddress = this.blocked?.address ?? null;
-    }
-    return new AttemptError(INTERRUPT_CODES[reason], messages[reason], details, { step });
+    return interruptError(reason, {
+      step: this.interruptedAtStep,
+      timeoutMs: this.work.timeoutMs,
+      blocked: this.blocked,
+    });
   }
 
   /**
@@ -343,10 +372,11 @@ export class Attempt {
       });
       const page = await lease.context.newPage();
       new PageLog(this.deps.settings.maxLogEntries).attach(page);
-      const verified = await this.recipe.verify(this.session(page, false));
+      const session = this.session(page, false);
+      const verified = await this.recipe.verify(session);
       if (verified) {
         this.log.info({ code: error.code }, 'verification found the order confirmed');
-        return await this.succeed(page, { ...verified, verified: true });
+        return await this.succeed(page, { ...verified, verified: true }, session.fields);
       }
       return this.failure(
         new AttemptError(
@@ -369,17 +399,17 @@ export class Attempt {
   private unsafe(
     error: AttemptError,
     artifacts: FailureReport['artifacts'],
-    why: string,
+    unverifiedBecause: string,
   ): AttemptOutcome {
     return this.failure(
       new AttemptError(
         'UNSAFE_TO_RETRY',
-        `the attempt stopped with ${error.code} after step ${this.effectStep}, which changes the site, and ${why}; check the order on the site by hand`,
+        `the attempt stopped with ${error.code} after step ${this.effectStep}, which changes the site, and ${unverifiedBecause}; check the order on the site by hand`,
         {
           ...error.details,
           interruptedBy: error.code,
           effectStep: this.effectStep,
-          reason: error.message,
+          interruptMessage: error.message,
         },
         { step: error.step },
       ),
@@ -393,7 +423,7 @@ export class Attempt {
       message: error.message,
       ...(error.step ? { step: error.step } : {}),
       details: error.details,
-      timings: this.timings(),
+      timings: this.steps.timings(),
       ...(artifacts ? { artifacts } : {}),
     };
     return { ok: false, report };
@@ -418,7 +448,7 @@ export class Attempt {
       blockedRequest: this.blocked ?? null,
       upstreamErrors: this.upstreamErrors,
       stepScreenshots: this.stepScreenshots,
-      step: this.currentStep ?? null,
+      step: this.steps.current ?? null,
     };
     try {
       return await withTimeout(

@@ -1,4 +1,5 @@
 import { type ErrorCode, isRetryable } from '@orderflow/contracts';
+import { errors } from 'playwright-core';
 import { AttemptError } from './attempt-error';
 import type { DocumentResponse } from './page-log';
 
@@ -63,6 +64,17 @@ export function classifyFailure(error: unknown, context: FailureContext, step: s
       },
     );
   }
+  if (error instanceof errors.TimeoutError) {
+    return new AttemptError(
+      'ELEMENT_NOT_FOUND',
+      `step ${step ?? 'unknown'} timed out`,
+      {},
+      {
+        cause: error,
+        step,
+      },
+    );
+  }
   if (!(error instanceof AttemptError)) {
     const reason = String((error as Error)?.message ?? error).split('\n')[0];
     return new AttemptError(
@@ -92,4 +104,31 @@ export function classifyFailure(error: unknown, context: FailureContext, step: s
 /** Tells whether a failure after an effect step needs the never-pay-twice handling. */
 export function mayRetryAfterEffect(code: ErrorCode): boolean {
   return isRetryable(code);
+}
+
+/** Facts an interrupt message names. */
+export interface InterruptFacts {
+  step: string | undefined;
+  timeoutMs: number;
+  blocked: BlockedRequest | undefined;
+}
+
+/** Builds the failure of an attempt stopped from outside, naming the step it was at. */
+export function interruptError(reason: InterruptReason, facts: InterruptFacts): AttemptError {
+  const { step, blocked } = facts;
+  const messages: Record<InterruptReason, string> = {
+    deadline: `the attempt did not finish within ${facts.timeoutMs} ms; it hung at step ${step ?? 'start'}`,
+    scheduler_timeout: `the scheduler gave up on the attempt at step ${step ?? 'start'}`,
+    cancelled: 'the batch was cancelled during the attempt',
+    shutdown: 'the worker shut down during the attempt and handed it back',
+    crashed: 'Chromium crashed or disconnected during the attempt',
+    blocked: `blocked ${blocked?.url}: ${blocked?.message}`,
+  };
+  const details: Record<string, unknown> = {};
+  if (reason === 'deadline' || reason === 'scheduler_timeout') details.timeoutMs = facts.timeoutMs;
+  if (reason === 'blocked') {
+    details.blockedUrl = blocked?.url;
+    details.blockedAddress = blocked?.address ?? null;
+  }
+  return new AttemptError(INTERRUPT_CODES[reason], messages[reason], details, { step });
 }

@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { jetstream } from '@nats-io/jetstream';
-import { CONSUMERS, createEvent, WORK_STREAM } from '@orderflow/contracts';
+import { CONSUMERS, createEvent, WORK_ACK_WAIT_MS, WORK_STREAM } from '@orderflow/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type BrowserWorker, startBrowserWorker } from '../src/index';
 import {
@@ -23,6 +23,8 @@ const RECIPES_DIR = fileURLToPath(new URL('./fixtures/recipes', import.meta.url)
 let env: TestEnvironment;
 let worker: BrowserWorker;
 let redelivered: ReturnType<typeof workFor>;
+/** An attempt that outlives the work consumer's ack_wait, kept alive by working() heartbeats. */
+let longAttempt: ReturnType<typeof workFor>;
 
 /** Takes a work message off the consumer and hands it back, so its next delivery is the second. */
 async function deliverOnceWithoutOutcome(): Promise<void> {
@@ -40,8 +42,10 @@ async function deliverOnceWithoutOutcome(): Promise<void> {
 beforeAll(async () => {
   env = await startEnvironment();
   await deliverOnceWithoutOutcome();
-  const config = testConfig(env.nats.url, { RECIPES_DIR, STEP_TIMEOUT_MS: '20000' });
+  const config = testConfig(env.nats.url, { RECIPES_DIR, STEP_TIMEOUT_MS: '40000' });
   worker = await startBrowserWorker(config, { connection: env.connection, log });
+  longAttempt = workFor(env.shop, '/orders/hang-299', { timeoutMs: WORK_ACK_WAIT_MS + 3_000 });
+  await publishWork(env.connection, longAttempt);
 });
 
 afterAll(async () => {
@@ -79,7 +83,7 @@ describe('interrupted attempts', () => {
     expect(outcome.data.step).toBe('steps[0]:open order');
     expect(outcome.data.details).toMatchObject({ timeoutMs: 2_500 });
     expect(elapsedMs).toBeGreaterThanOrEqual(2_400);
-    expect(elapsedMs).toBeLessThan(6_000);
+    expect(elapsedMs).toBeLessThan(8_000);
     const name = outcome.data.artifacts?.screenshot ?? '';
     const screenshot = await readArtifact(
       env.connection,
@@ -176,5 +180,14 @@ describe('interrupted attempts', () => {
     if (outcome.type !== 'item.attempt_failed') return;
     expect(outcome.data.code).toBe('ATTEMPT_TIMED_OUT');
     expect(outcome.data.message).toContain('scheduler');
+  });
+
+  it('keeps a long attempt past ack_wait', async () => {
+    const outcome = await waitForOutcome(env.events, longAttempt, WORK_ACK_WAIT_MS + 20_000);
+    expect(outcome.type).toBe('item.attempt_failed');
+    if (outcome.type !== 'item.attempt_failed') return;
+    expect(outcome.data.code).toBe('ATTEMPT_TIMED_OUT');
+    const codes = eventsOfItem(env.events, longAttempt.itemId).map((event) => event.type);
+    expect(codes.filter((type) => type === 'item.attempt_started')).toHaveLength(1);
   });
 });

@@ -38,7 +38,7 @@ async function start(overrides: Record<string, string> = {}): Promise<BrowserWor
   return worker;
 }
 
-/** The Chromium browser process: the Chromium child of this process. */
+/** Returns the pid of the Chromium browser process, the Chromium child of this process. */
 function browserProcessPid(): number | undefined {
   return chromiumDescendants().find((entry) => entry.parentPid === process.pid)?.pid;
 }

@@ -113,6 +113,27 @@ describe('browser worker outcomes', () => {
     expect(effect?.data).toMatchObject({ step: 'submit form' });
   });
 
+  it('fills and selects form fields', async () => {
+    const { work, outcome } = await run('/orders/form-121?amount=25.00');
+    expect(outcome.type).toBe('item.attempt_succeeded');
+    if (outcome.type !== 'item.attempt_succeeded') return;
+    expect(outcome.data.fields.title).toBe('Thank you, order form-121 is confirmed');
+    expect(outcome.data.fields).not.toHaveProperty('orderNumber');
+    const recorded = confirmationsOf('form-121');
+    expect(recorded).toHaveLength(1);
+    expect(recorded[0]?.form).toEqual({ reference: `REF-${work.itemId}`, delivery: 'express' });
+  });
+
+  it('reports unexpected text as a recipe failure', async () => {
+    const { outcome } = await run('/orders/confirmed-form-122?amount=25.00');
+    expect(outcome.type).toBe('item.attempt_failed');
+    if (outcome.type !== 'item.attempt_failed') return;
+    expect(outcome.data.code).toBe('RECIPE_FAILED');
+    expect(outcome.data.retryable).toBe(false);
+    expect(outcome.data.step).toBe('steps[1]:expectText');
+    expect(outcome.data.details).toMatchObject({ found: 'This order is confirmed.' });
+  });
+
   it('reports a different amount without confirming', async () => {
     const { outcome } = await run('/orders/mismatch-107?amount=25.00');
     expect(outcome.type).toBe('item.attempt_failed');
@@ -173,6 +194,17 @@ describe('browser worker outcomes', () => {
     expect(outcome.data.fields).toMatchObject({ verifiedOnSite: 'true' });
     expect(outcome.data.timings.steps).toHaveProperty(['verify[1]:look for confirmed mark']);
     expect(confirmationsOf('nonumber-111')).toHaveLength(1);
+  });
+
+  it('keeps a retryable failure when verification finds no order', async () => {
+    const { outcome } = await run('/orders/confirmerror-123?amount=25.00');
+    expect(outcome.type).toBe('item.attempt_failed');
+    if (outcome.type !== 'item.attempt_failed') return;
+    expect(outcome.data.code).toBe('PAGE_SERVER_ERROR');
+    expect(outcome.data.retryable).toBe(true);
+    expect(outcome.data.step).toBe('steps[3]:wait for confirmation');
+    expect(outcome.data.details).toMatchObject({ httpStatus: 500, verifiedNotConfirmed: true });
+    expect(confirmationsOf('confirmerror-123')).toHaveLength(0);
   });
 
   it('reports a missing order number as final', async () => {

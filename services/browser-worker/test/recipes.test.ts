@@ -38,11 +38,8 @@ afterEach(async () => {
 describe('recipe loading', () => {
   it('loads yaml, json and typescript recipes', async () => {
     const { recipes, fallback } = await loadRecipes(FIXTURES, defaultRecipe(config));
-    expect(recipes.map((recipe) => recipe.name)).toEqual([
-      'coded-shop',
-      'iframe-shop',
-      'no-verify',
-    ]);
+    const names = recipes.map((recipe) => recipe.name);
+    expect(names).toEqual(['coded-shop', 'form-shop', 'iframe-shop', 'no-verify']);
     expect(fallback.name).toBe('default');
   });
 

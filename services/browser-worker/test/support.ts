@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { jetstream } from '@nats-io/jetstream';
 import { Objm } from '@nats-io/obj';
 import type { NatsConnection } from '@nats-io/transport-node';
@@ -21,7 +22,7 @@ import {
   provisionJetStream,
 } from '@orderflow/service-kit';
 import { type Config, configSchema } from '../src/config';
-import { listDescendants } from '../src/process-tree';
+import { listDescendants, listProcesses } from '../src/process-tree';
 
 export const log = createLogger('browser-worker-test', process.env.TEST_LOG_LEVEL ?? 'silent');
 
@@ -123,7 +124,7 @@ type Outcome = OrderflowEvent<'item.attempt_succeeded'> | OrderflowEvent<'item.a
 export async function waitUntil<T>(
   read: () => T | undefined,
   timeoutMs: number,
-  what: string,
+  condition: string,
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
@@ -131,7 +132,7 @@ export async function waitUntil<T>(
     if (value !== undefined && value !== false) return value;
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${condition}`);
 }
 
 /** Waits for the outcome event of one attempt. */
@@ -180,4 +181,26 @@ export async function readArtifact(connection: NatsConnection, bucket: string, n
 /** Chromium processes started by this process (the test runner, with in-process workers). */
 export function chromiumDescendants(rootPid = process.pid) {
   return listDescendants(rootPid).filter((entry) => /chrom/i.test(entry.command));
+}
+
+function commandLine(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ');
+  } catch {
+    return '';
+  }
+}
+
+/**
+ * Lists every process that uses the profile folder of the given Chromium processes, which
+ * includes crash handlers that Chromium detaches from its process tree.
+ */
+export function processesOfChromiumProfile(chromium: Array<{ pid: number }>): number[] {
+  const profile = chromium
+    .map((entry) => /--user-data-dir=(\S+)/.exec(commandLine(entry.pid))?.[1])
+    .find((dir) => dir !== undefined);
+  if (!profile) return [];
+  return listProcesses()
+    .filter((entry) => entry.pid !== process.pid && commandLine(entry.pid).includes(profile))
+    .map((entry) => entry.pid);
 }

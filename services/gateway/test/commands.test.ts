@@ -91,6 +91,20 @@ describe('POST / (create from JSON)', () => {
     expect(command.requestedBy).toBe('tester');
   });
 
+  test('accepts the path with a trailing slash', async () => {
+    const [response, command] = await Promise.all([
+      postJson(`${BASE}/`, {
+        name: 'legacy client',
+        task_items: [{ order_url: 'https://shop.test/orders/9', amount: '3.00' }],
+      }),
+      importerAnswers((command) => importedEvents(command, 1)),
+    ]);
+    expect(response.status).toBe(201);
+    expect((await readJson(response)).id).toBe(command.batchId);
+    const list = await fixture.request(`${BASE}/?limit=1`);
+    expect(list.status).toBe(200);
+  });
+
   test('rejected import returns row errors', async () => {
     const [response] = await Promise.all([
       postJson(BASE, { name: 'bad', task_items: [{ order_url: 'not a url', amount: 'x' }] }),

@@ -35,6 +35,12 @@ export interface Recipe {
   match?: RecipeMatch;
   /** File the recipe came from, or `built-in`. */
   source: string;
+  /**
+   * Set to false by a TypeScript recipe that never touches the page, such as one that calls a
+   * site's API. The attempt then opens no browser context, and any use of `session.page`
+   * fails the attempt with RECIPE_FAILED.
+   */
+  browser?: boolean;
   run(session: RecipeSession): Promise<RecipeResult>;
   /**
    * Checks on the remote site whether the order already went through. Returns the result when

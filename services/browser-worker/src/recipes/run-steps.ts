@@ -165,10 +165,10 @@ async function checkAmount(session: RecipeSession, step: Extract<Step, { action:
   const locator = locate(session.page, step);
   await waitForElement(locator, step.selector, timeoutMs);
   const shownText = (await visibleText(locator, timeoutMs)).trim();
-  const shown = parseShownAmount(shownText);
+  const shownMinorUnits = parseShownAmount(shownText);
   const expected = session.work.amount;
-  if (shown === amountToMinorUnits(expected)) return;
-  const found = shown === undefined ? null : minorUnitsToAmount(shown);
+  if (shownMinorUnits === amountToMinorUnits(expected)) return;
+  const found = shownMinorUnits === undefined ? null : minorUnitsToAmount(shownMinorUnits);
   throw new AttemptError(
     'AMOUNT_MISMATCH',
     found === null

@@ -28,6 +28,9 @@ export interface AppOptions {
 
 function newApp() {
   return new OpenAPIHono<AppEnv>({
+    // FastAPI clients of the service this replaces call `/api/v1/batch-tasks/` with a trailing
+    // slash, so paths match with and without one.
+    strict: false,
     defaultHook: (result) => {
       if (!result.success) throw validationFailed(result.error);
     },
