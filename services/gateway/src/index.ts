@@ -45,6 +45,7 @@ export interface GatewayHandle {
 }
 
 const LAG_CACHE_MS = 1_000;
+const KEEP_ALIVE_TIMEOUT_MS = 65_000;
 
 /**
  * Starts the gateway: migrates the read model, starts the projector and the notification
@@ -134,6 +135,12 @@ function listen(
   return new Promise((resolve, reject) => {
     const server = serve({ fetch, port, hostname }, () => resolve(server));
     server.once('error', reject);
+    if ('keepAliveTimeout' in server) {
+      // Longer than the 60 s idle timeout common in load balancers, so the gateway does not
+      // close a kept-alive connection just as a proxy sends the next request on it.
+      server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
+      server.headersTimeout = KEEP_ALIVE_TIMEOUT_MS + 1_000;
+    }
   });
 }
 
