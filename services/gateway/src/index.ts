@@ -84,8 +84,12 @@ export async function startGateway(config: Config, deps: GatewayDeps): Promise<G
     db,
     notifier,
     bus: createCommandBus(jetstream(deps.connection, { timeout: config.NATS_REQUEST_TIMEOUT_MS })),
-    uploads: await ensureObjectBucket(deps.connection, OBJECT_BUCKETS.uploads.bucket),
-    artifacts: await ensureObjectBucket(deps.connection, OBJECT_BUCKETS.artifacts.bucket),
+    uploads: await ensureObjectBucket(deps.connection, OBJECT_BUCKETS.uploads.bucket, {
+      ttlMs: OBJECT_BUCKETS.uploads.ttlMs,
+    }),
+    artifacts: await ensureObjectBucket(deps.connection, OBJECT_BUCKETS.artifacts.bucket, {
+      ttlMs: OBJECT_BUCKETS.artifacts.ttlMs,
+    }),
     log,
   };
   const checkReadiness = () => readiness(config, db, natsLink, projector, readLag);
