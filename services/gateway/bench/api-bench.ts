@@ -162,10 +162,17 @@ async function measureLatency(url: string, rate: number, durationSeconds: number
     requests.push(
       (async () => {
         const sentAt = performance.now();
-        const response = await fetch(url, { headers: { authorization: `Bearer ${TEST_TOKEN}` } });
-        await response.arrayBuffer();
-        latencies.push(performance.now() - sentAt);
-        if (response.status !== 200) errors += 1;
+        try {
+          const response = await fetch(url, {
+            headers: { authorization: `Bearer ${TEST_TOKEN}` },
+          });
+          await response.arrayBuffer();
+          latencies.push(performance.now() - sentAt);
+          if (response.status !== 200) errors += 1;
+        } catch {
+          // A reset connection counts as an error, like a failed status.
+          errors += 1;
+        }
       })(),
     );
   }

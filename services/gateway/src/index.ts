@@ -45,6 +45,7 @@ export interface GatewayHandle {
 }
 
 const LAG_CACHE_MS = 1_000;
+const KEEP_ALIVE_TIMEOUT_MS = 65_000;
 
 /**
  * Starts the gateway: migrates the read model, starts the projector and the notification
@@ -83,8 +84,12 @@ export async function startGateway(config: Config, deps: GatewayDeps): Promise<G
     db,
     notifier,
     bus: createCommandBus(jetstream(deps.connection, { timeout: config.NATS_REQUEST_TIMEOUT_MS })),
-    uploads: await ensureObjectBucket(deps.connection, OBJECT_BUCKETS.uploads.bucket),
-    artifacts: await ensureObjectBucket(deps.connection, OBJECT_BUCKETS.artifacts.bucket),
+    uploads: await ensureObjectBucket(deps.connection, OBJECT_BUCKETS.uploads.bucket, {
+      ttlMs: OBJECT_BUCKETS.uploads.ttlMs,
+    }),
+    artifacts: await ensureObjectBucket(deps.connection, OBJECT_BUCKETS.artifacts.bucket, {
+      ttlMs: OBJECT_BUCKETS.artifacts.ttlMs,
+    }),
     log,
   };
   const checkReadiness = () => readiness(config, db, natsLink, projector, readLag);
@@ -134,6 +139,12 @@ function listen(
   return new Promise((resolve, reject) => {
     const server = serve({ fetch, port, hostname }, () => resolve(server));
     server.once('error', reject);
+    if ('keepAliveTimeout' in server) {
+      // Longer than the 60 s idle timeout common in load balancers, so the gateway does not
+      // close a kept-alive connection just as a proxy sends the next request on it.
+      server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
+      server.headersTimeout = KEEP_ALIVE_TIMEOUT_MS + 1_000;
+    }
   });
 }
 

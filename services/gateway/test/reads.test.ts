@@ -272,7 +272,8 @@ async function readSse(response: Response, count: number) {
     }
   }
   await reader.cancel();
-  return messages;
+  // One chunk can carry several messages, so more than `count` may have been parsed.
+  return messages.slice(0, count);
 }
 
 describe('live events', () => {
@@ -312,6 +313,39 @@ describe('live events', () => {
     expect(replay[0]?.event).toBe('item.succeeded');
     expect(Number(replay[0]?.id)).toBeGreaterThan(Number(firstId));
     expect(JSON.parse(replay[1]!.data!).counts.success).toBe(1);
+  });
+
+  test('SSE resumes across out-of-order commits', async () => {
+    const script = await importedBatch(2);
+    const late = 2_000_000_000;
+    await applyEvents(fixture.gateway.db, [
+      {
+        seq: late + 1,
+        event: script.item('item.skipped', 0, { reason: 'newer, committed first' }),
+      },
+    ]);
+    const first = await readSse(
+      await fixture.request(`${BASE}/${script.batchId}/events?last_event_id=0`),
+      3,
+    );
+    expect(first.map((message) => message.event)).toEqual([
+      'batch.items_added',
+      'batch.created',
+      'item.skipped',
+    ]);
+    const firstChange = first.find((message) => message.event === 'item.skipped')!;
+
+    await applyEvents(fixture.gateway.db, [
+      { seq: late, event: script.item('item.skipped', 1, { reason: 'older, committed later' }) },
+    ]);
+    const resumed = await readSse(
+      await fixture.request(`${BASE}/${script.batchId}/events`, {
+        headers: { 'last-event-id': firstChange.id! },
+      }),
+      1,
+    );
+    expect(resumed[0]?.event).toBe('item.skipped');
+    expect(JSON.parse(resumed[0]!.data!).seq).toBe(late);
   });
 
   test('unknown batch answers 404', async () => {

@@ -32,6 +32,7 @@ const initialSchema: Migration = {
       .addColumn('last_seq', 'bigint', (col) => col.notNull().defaultTo(0))
       .addColumn('last_event_seq', 'bigint', (col) => col.notNull().defaultTo(0))
       .addColumn('version', 'bigint', (col) => col.notNull().defaultTo(0))
+      .addColumn('last_feed_id', 'bigint', (col) => col.notNull().defaultTo(0))
       .execute();
     await sql`CREATE INDEX batches_listing ON batches (created_at DESC, id) WHERE visible`.execute(
       db,
@@ -107,11 +108,12 @@ const initialSchema: Migration = {
       .addColumn('causation_id', 'text')
       .addColumn('time', 'timestamptz', (col) => col.notNull())
       .addColumn('data', 'jsonb', (col) => col.notNull())
+      .addColumn('feed_id', 'bigint', (col) => col.notNull().generatedAlwaysAsIdentity())
       .execute();
     await db.schema
       .createIndex('event_log_by_batch')
       .on('event_log')
-      .columns(['batch_id', 'seq'])
+      .columns(['batch_id', 'feed_id'])
       .execute();
     await sql`CREATE INDEX event_log_by_item ON event_log (item_id, seq) WHERE item_id IS NOT NULL`.execute(
       db,

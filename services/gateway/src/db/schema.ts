@@ -43,6 +43,8 @@ export interface BatchesTable {
    * also when several projectors commit events out of stream order.
    */
   version: Generated<Sequence>;
+  /** Highest `event_log.feed_id` of this batch: where its live event stream continues. */
+  last_feed_id: Generated<Sequence>;
 }
 
 /** One item; `last_seq` guards the fields that scheduler decisions and hand updates set. */
@@ -107,6 +109,11 @@ export interface EventLogTable {
   time: Timestamp;
   /** The event data, trimmed of item lists so that a row stays small. */
   data: Record<string, unknown>;
+  /**
+   * Position in commit order. Projector transactions take one advisory lock, so ids are
+   * assigned in the order transactions commit, unlike `seq` when replicas race.
+   */
+  feed_id: ColumnType<string, never, never>;
 }
 
 /** Idempotency keys the gateway accepted, with a hash of the request they came with. */
@@ -117,7 +124,7 @@ export interface IdempotencyKeysTable {
   created_at: Generated<Timestamp>;
 }
 
-/** The read model as Kysely sees it. */
+/** Table types of the read model, for Kysely. */
 export interface Database {
   batches: BatchesTable;
   items: ItemsTable;

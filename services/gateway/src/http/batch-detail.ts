@@ -4,7 +4,7 @@ import type { BatchRow } from '../db/schema';
 import { listItems } from '../read-model/queries';
 import { pageInfo, presentBatch, presentItem } from './presenters';
 
-/** Total items of a batch in one status, or in all, from the batch's counters. */
+/** Returns the number of items of a batch in one status, or in all, from its counters. */
 export function itemTotal(batch: BatchRow, status?: string): number {
   switch (status) {
     case 'pending':

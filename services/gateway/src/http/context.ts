@@ -20,7 +20,7 @@ export type AppEnv = {
   };
 };
 
-/** What route handlers need, passed in by {@link startGateway}. */
+/** Services that route handlers use, passed in by {@link startGateway}. */
 export interface GatewayServices {
   config: Config;
   db: ReadModelDb;

@@ -144,6 +144,7 @@ export function presentAttempt(row: AttemptRow) {
 /** Converts a logged event into the form the live progress stream sends. */
 export function presentEvent(row: EventLogRow) {
   return {
+    id: Number(row.feed_id),
     seq: Number(row.seq),
     type: row.type,
     batch_task_id: row.batch_id,

@@ -123,7 +123,8 @@ export const attemptListSchema = z
 
 export const eventSchema = z
   .object({
-    seq: z.number().int(),
+    id: z.number().int().openapi({ description: 'Position in commit order; the SSE event id.' }),
+    seq: z.number().int().openapi({ description: 'Stream sequence in ORDERFLOW_EVENTS.' }),
     type: z.string(),
     batch_task_id: z.string(),
     item_id: z.string().nullable(),

@@ -27,6 +27,9 @@ export interface ApplyResult {
   maxSeq: number;
 }
 
+/** Key of the advisory lock that serializes projector transactions across replicas. */
+const PROJECTION_LOCK_KEY = 7_402_113_001;
+
 /** A Postgres NOTIFY payload must stay under 8,000 bytes; past this many ids, notify all. */
 const MAX_NOTIFIED_BATCHES = 150;
 
@@ -35,20 +38,23 @@ type Trx = Transaction<Database>;
 /**
  * Applies a batch of events in one transaction. The event log's primary key on the stream
  * sequence makes every event apply once. Per-row sequences keep an older event from overwriting
- * a newer state when redeliveries arrive out of order. Rows are locked in id order, so several
- * projectors (gateway replicas) can run at once and per-status counts stay exact. A NOTIFY in
- * the same transaction wakes waiters in every replica after the commit.
+ * a newer state when redeliveries arrive out of order. Transactions of several projectors
+ * (gateway replicas) take turns on one advisory lock, so per-status counts stay exact and the
+ * event log's feed ids follow commit order. A NOTIFY in the same transaction wakes waiters in
+ * every replica after the commit.
  */
 export async function applyEvents(db: ReadModelDb, events: StreamEvent[]): Promise<ApplyResult> {
   const ordered = uniqueBySeq(events);
   const maxSeq = ordered.at(-1)?.seq ?? 0;
   return db.transaction().execute(async (trx) => {
-    const fresh = await logEvents(trx, ordered);
+    await sql`SELECT pg_advisory_xact_lock(${PROJECTION_LOCK_KEY}::bigint)`.execute(trx);
+    const feedIds = await logEvents(trx, ordered);
+    const fresh = ordered.filter((entry) => feedIds.has(entry.seq));
     if (fresh.length === 0) return { applied: 0, batchIds: [], maxSeq };
 
     const statusMoves = await applyItemEvents(trx, fresh);
     await applyAttemptEvents(trx, fresh);
-    const batchIds = await applyBatchEvents(trx, fresh, statusMoves);
+    const batchIds = await applyBatchEvents(trx, fresh, statusMoves, feedIds);
     await notify(trx, batchIds, maxSeq);
     return { applied: fresh.length, batchIds, maxSeq };
   });
@@ -75,7 +81,8 @@ function logData(event: OrderflowEvent): Record<string, unknown> {
   return event.data as Record<string, unknown>;
 }
 
-async function logEvents(trx: Trx, events: StreamEvent[]): Promise<StreamEvent[]> {
+/** Logs the events that are new and returns their feed ids by stream sequence. */
+async function logEvents(trx: Trx, events: StreamEvent[]): Promise<Map<number, number>> {
   const rows = events.map(({ seq, event }) => ({
     seq,
     event_id: event.id,
@@ -87,15 +94,15 @@ async function logEvents(trx: Trx, events: StreamEvent[]): Promise<StreamEvent[]
     time: event.time,
     data: logData(event),
   }));
-  const result = await sql<{ seq: string }>`
+  const result = await sql<{ seq: string; feed_id: string }>`
     INSERT INTO event_log (seq, event_id, batch_id, item_id, type, attempt, causation_id, time, data)
     SELECT seq, event_id, batch_id, item_id, type, attempt, causation_id, time, data
     FROM jsonb_to_recordset(${json(rows)}) AS x(seq bigint, event_id text, batch_id text,
       item_id text, type text, attempt int, causation_id text, time timestamptz, data jsonb)
+    ORDER BY seq
     ON CONFLICT (seq) DO NOTHING
-    RETURNING seq`.execute(trx);
-  const inserted = new Set(result.rows.map((row) => Number(row.seq)));
-  return events.filter((entry) => inserted.has(entry.seq));
+    RETURNING seq, feed_id`.execute(trx);
+  return new Map(result.rows.map((row) => [Number(row.seq), Number(row.feed_id)]));
 }
 
 /** An item status change, for the batch counts. `from` is undefined for a new item. */
@@ -353,6 +360,7 @@ async function applyBatchEvents(
   trx: Trx,
   events: StreamEvent[],
   moves: StatusMove[],
+  feedIds: Map<number, number>,
 ): Promise<string[]> {
   const ids = [...new Set(events.map(({ event }) => event.batchId))].sort();
   await sql`
@@ -362,7 +370,9 @@ async function applyBatchEvents(
 
   for (const { seq, event } of events) {
     const state = states.get(event.batchId);
-    if (state) reduceBatch(state, event, seq);
+    if (!state) continue;
+    reduceBatch(state, event, seq);
+    state.last_feed_id = Math.max(state.last_feed_id, feedIds.get(seq) ?? 0);
   }
   for (const move of moves) {
     const state = states.get(move.batchId);
@@ -384,6 +394,7 @@ async function lockBatches(trx: Trx, ids: string[]): Promise<Map<string, BatchSt
       created_seq: row.created_seq === null ? null : Number(row.created_seq),
       last_seq: Number(row.last_seq),
       last_event_seq: Number(row.last_event_seq),
+      last_feed_id: Number(row.last_feed_id),
     });
   }
   return states;
@@ -401,14 +412,15 @@ async function writeBatches(trx: Trx, rows: BatchState[]): Promise<void> {
       max_concurrency = x.max_concurrency, idempotency_key = x.idempotency_key,
       requested_by = x.requested_by, created_at = x.created_at, started_at = x.started_at,
       finished_at = x.finished_at, updated_at = x.updated_at, last_seq = x.last_seq,
-      last_event_seq = x.last_event_seq, version = batches.version + 1
+      last_event_seq = x.last_event_seq, last_feed_id = x.last_feed_id,
+      version = batches.version + 1
     FROM jsonb_to_recordset(${json(rows)}) AS x(id text, name text, description text,
       status text, paused boolean, cancel_requested boolean, created_seq bigint, visible boolean,
       item_count int, pending_count int, processing_count int, success_count int,
       failed_count int, skipped_count int, columns jsonb, source jsonb, skipped_rows jsonb,
       skipped_row_count int, max_concurrency int, idempotency_key text, requested_by text,
       created_at timestamptz, started_at timestamptz, finished_at timestamptz,
-      updated_at timestamptz, last_seq bigint, last_event_seq bigint)
+      updated_at timestamptz, last_seq bigint, last_event_seq bigint, last_feed_id bigint)
     WHERE batches.id = x.id AND batches.id = ANY(${rows.map((row) => row.id)}::text[])`.execute(
     trx,
   );

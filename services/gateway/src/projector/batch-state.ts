@@ -29,6 +29,7 @@ export interface BatchState {
   updated_at: string | null;
   last_seq: number;
   last_event_seq: number;
+  last_feed_id: number;
 }
 
 /** Column holding the count of items in each status. */

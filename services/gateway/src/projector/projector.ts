@@ -3,12 +3,23 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import { EVENTS_STREAM, parseEvent } from '@orderflow/contracts';
 import type { Logger } from 'pino';
 import type { ReadModelDb } from '../db/database';
+import { isDatabaseUnavailable } from '../http/api-error';
 import { applyEvents, type StreamEvent } from './apply-events';
 
 /** Default number of events applied in one transaction. */
 export const DEFAULT_PROJECTOR_BATCH_SIZE = 1_000;
 
 const MIN_RETRY_DELAY_MS = 200;
+
+/** Postgres errors that a later retry can get past: deadlocks, serialization, lock timeouts, limits. */
+const TRANSIENT_SQL_STATES = new Set(['40P01', '40001', '55P03', '53300', '53400', '57014']);
+
+/** Tells whether the same transaction may succeed when tried again later. */
+function isTransientDatabaseError(error: unknown): boolean {
+  if (isDatabaseUnavailable(error)) return true;
+  const code = (error as { code?: unknown } | undefined)?.code;
+  return typeof code === 'string' && TRANSIENT_SQL_STATES.has(code);
+}
 const MAX_RETRY_DELAY_MS = 5_000;
 
 /** Options of {@link Projector}. */
@@ -110,24 +121,50 @@ export class Projector {
     }
   }
 
-  /** Applies and acknowledges the messages; returns false when the transaction failed. */
+  /**
+   * Applies and acknowledges the messages; returns false when they must be tried again later.
+   * When Postgres rejects the batch for a reason other than a lost connection or a lock
+   * conflict, one event's data cannot be stored (a NUL character in a text, for example). The
+   * events are then applied one at a time, so that only that event is skipped and logged.
+   */
   async #applyMessages(messages: JsMsg[]): Promise<boolean> {
     const { events, valid } = this.#parse(messages);
-    const startedAt = performance.now();
     try {
-      const result = await applyEvents(this.#options.db, events);
-      const durationMs = performance.now() - startedAt;
-      for (const message of valid) message.ack();
-      if (!this.#health.writing) this.#log.info('projector writes again');
-      this.#health = { writing: true };
-      this.#options.onApplied?.(result.applied, durationMs);
-      this.#log.debug({ applied: result.applied, maxSeq: result.maxSeq }, 'events projected');
+      await this.#applyAndAck(events, valid);
       return true;
     } catch (error) {
-      if (this.#health.writing) this.#log.error({ err: error }, 'projection failed, will retry');
-      this.#health = { writing: false, lastError: (error as Error).message };
-      return false;
+      if (isTransientDatabaseError(error)) return this.#markFailed(error);
     }
+    for (const [index, event] of events.entries()) {
+      try {
+        await this.#applyAndAck([event], [valid[index]!]);
+      } catch (error) {
+        if (isTransientDatabaseError(error)) return this.#markFailed(error);
+        this.#log.error(
+          { err: error, seq: event.seq, type: event.event.type, batchId: event.event.batchId },
+          'event cannot be stored in the read model, skipping it',
+        );
+        valid[index]!.term();
+      }
+    }
+    return true;
+  }
+
+  async #applyAndAck(events: StreamEvent[], messages: JsMsg[]): Promise<void> {
+    const startedAt = performance.now();
+    const result = await applyEvents(this.#options.db, events);
+    const durationMs = performance.now() - startedAt;
+    for (const message of messages) message.ack();
+    if (!this.#health.writing) this.#log.info('projector writes again');
+    this.#health = { writing: true };
+    this.#options.onApplied?.(result.applied, durationMs);
+    this.#log.debug({ applied: result.applied, maxSeq: result.maxSeq }, 'events projected');
+  }
+
+  #markFailed(error: unknown): false {
+    if (this.#health.writing) this.#log.error({ err: error }, 'projection failed, will retry');
+    this.#health = { writing: false, lastError: (error as Error).message };
+    return false;
   }
 
   /** Parses every message; terminates the ones that are no valid event, so they never return. */

@@ -6,13 +6,13 @@ import type { Logger } from 'pino';
 import type { ReadModelDb } from '../db/database';
 import { Projector } from './projector';
 
-/** Raised when the target of a rebuild already holds projected events. */
+/** Raised when the target of a rebuild already contains projected events. */
 export class RebuildTargetNotEmptyError extends Error {
   override name = 'RebuildTargetNotEmptyError';
 
   constructor(readonly eventCount: number) {
     super(
-      `the target database already holds ${eventCount} projected events; rebuild into an empty database`,
+      `the target database already contains ${eventCount} projected events; rebuild into an empty database`,
     );
   }
 }

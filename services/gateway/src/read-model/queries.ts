@@ -174,19 +174,19 @@ export async function readStats(db: ReadModelDb): Promise<Stats> {
   return stats;
 }
 
-/** Returns up to `limit` logged events of a batch after sequence `afterSeq`, in order. */
+/** Returns up to `limit` logged events of a batch after feed id `afterFeedId`, in commit order. */
 export async function eventsAfter(
   db: ReadModelDb,
   batchId: string,
-  afterSeq: number,
+  afterFeedId: number,
   limit: number,
 ): Promise<EventLogRow[]> {
   return db
     .selectFrom('event_log')
     .selectAll()
     .where('batch_id', '=', batchId)
-    .where('seq', '>', String(afterSeq))
-    .orderBy('seq')
+    .where('feed_id', '>', String(afterFeedId))
+    .orderBy('feed_id')
     .limit(limit)
     .execute();
 }

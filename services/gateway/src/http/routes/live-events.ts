@@ -30,8 +30,9 @@ function resumeAfter(header: string | undefined, query: number | undefined): num
 
 /**
  * Registers `GET /{id}/events`: Server-Sent Events of a batch, sent once each change is
- * committed to Postgres. The event id is the stream sequence, so a client that reconnects with
- * Last-Event-ID gets exactly the events after it. Without one, the stream opens with a
+ * committed to Postgres. The event id is the event's feed id, which follows commit order, so a
+ * client that reconnects with Last-Event-ID gets exactly the events after it. Without one, the
+ * stream opens with a
  * `snapshot` of the batch and continues from there. Each burst of events ends with a
  * `progress` event carrying the counts.
  */
@@ -62,11 +63,11 @@ export function registerLiveEvents(app: OpenAPIHono<AppEnv>, services: GatewaySe
       return streamSSE(
         c,
         async (stream) => {
-          let afterSeq = resumeId ?? Number(batch.last_event_seq);
+          let afterId = resumeId ?? Number(batch.last_feed_id);
           if (resumeId === undefined) {
             await stream.writeSSE({
               event: 'snapshot',
-              id: String(afterSeq),
+              id: String(afterId),
               data: JSON.stringify(presentBatch(batch)),
             });
           }
@@ -86,7 +87,7 @@ export function registerLiveEvents(app: OpenAPIHono<AppEnv>, services: GatewaySe
             if (changed) {
               changed = false;
               try {
-                afterSeq = await sendNewEvents(services, batchId, afterSeq, stream);
+                afterId = await sendNewEvents(services, batchId, afterId, stream);
               } catch (error) {
                 if (!isDatabaseUnavailable(error)) throw error;
                 log.warn({ batchId }, 'live events paused: read model unavailable');
@@ -128,24 +129,24 @@ type SseStream = Parameters<Parameters<typeof streamSSE>[1]>[0];
 async function sendNewEvents(
   services: GatewayServices,
   batchId: string,
-  afterSeq: number,
+  afterId: number,
   stream: SseStream,
 ): Promise<number> {
-  let last = afterSeq;
+  let last = afterId;
   for (;;) {
     const rows = await eventsAfter(services.db, batchId, last, EVENTS_PER_READ);
     for (const row of rows) {
       const event = presentEvent(row);
       await stream.writeSSE({
-        id: String(event.seq),
+        id: String(event.id),
         event: row.type,
         data: JSON.stringify(event),
       });
-      last = event.seq;
+      last = event.id;
     }
     if (rows.length < EVENTS_PER_READ) break;
   }
-  if (last !== afterSeq) {
+  if (last !== afterId) {
     const batch = await findBatch(services.db, batchId);
     if (batch) {
       const { counts, progress, status, paused, total_items } = presentBatch(batch);
