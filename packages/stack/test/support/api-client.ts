@@ -139,7 +139,7 @@ export class ApiClient {
     };
     const created = await this.sendJson<ApiBatch & { batch_task_id?: string }>(
       'POST',
-      '/',
+      '',
       body,
       [201, 202],
     );
@@ -218,13 +218,65 @@ export class ApiClient {
     return pollUntil(() => this.batch(batchId), done, description, timeoutMs);
   }
 
-  /** Waits until the batch reaches a final status. */
+  /** Waits until the batch is in a final status with every item in a final status. */
   waitForFinish(batchId: string, timeoutMs = 90_000): Promise<ApiBatch> {
-    return this.waitForBatch(
-      batchId,
-      (batch) => FINISHED.has(batch.status),
-      'batch finish',
-      timeoutMs,
-    );
+    const finished = (batch: ApiBatch) =>
+      FINISHED.has(batch.status) && batch.counts.pending === 0 && batch.counts.processing === 0;
+    return this.waitForBatch(batchId, finished, 'batch finish', timeoutMs);
   }
+}
+
+/** One message of a Server-Sent Events stream. */
+export interface SseMessage {
+  event: string;
+  id: string | undefined;
+  data: string;
+}
+
+function parseSseBlock(block: string): SseMessage | undefined {
+  let event = 'message';
+  let id: string | undefined;
+  const data: string[] = [];
+  for (const line of block.split('\n')) {
+    if (line.startsWith('event:')) event = line.slice(6).trim();
+    else if (line.startsWith('id:')) id = line.slice(3).trim();
+    else if (line.startsWith('data:')) data.push(line.slice(5).trimStart());
+  }
+  return data.length > 0 ? { event, id, data: data.join('\n') } : undefined;
+}
+
+/**
+ * Reads a Server-Sent Events response until `found` holds on a message, then closes it and
+ * returns every message read. Rejects after `timeoutMs`.
+ */
+export async function readSseUntil(
+  response: Response,
+  found: (message: SseMessage) => boolean,
+  timeoutMs = 15_000,
+): Promise<SseMessage[]> {
+  const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
+  const timer = setTimeout(() => void reader.cancel(), timeoutMs);
+  const messages: SseMessage[] = [];
+  let buffer = '';
+  try {
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      buffer += value;
+      let end = buffer.indexOf('\n\n');
+      while (end >= 0) {
+        const message = parseSseBlock(buffer.slice(0, end));
+        buffer = buffer.slice(end + 2);
+        end = buffer.indexOf('\n\n');
+        if (!message) continue;
+        messages.push(message);
+        if (found(message)) return messages;
+      }
+    }
+  } finally {
+    clearTimeout(timer);
+    await reader.cancel().catch(() => {});
+  }
+  const seen = messages.map((message) => message.event).join(', ');
+  throw new Error(`the event stream ended without the expected message; events: ${seen}`);
 }
