@@ -75,11 +75,11 @@ test('pause stops dispatch and resume finishes', async () => {
     (event) => event.seq > pausedAt,
   );
   expect(dispatchedAfterPause).toEqual([]);
-  const held = await e2e.api.batch(created.id);
-  expect(held.status).toBe('processing');
-  expect(held.paused).toBe(true);
-  expect(held.counts.pending).toBeGreaterThan(0);
-  expect(held.counts.processing).toBe(0);
+  const pausedBatch = await e2e.api.batch(created.id);
+  expect(pausedBatch.status).toBe('processing');
+  expect(pausedBatch.paused).toBe(true);
+  expect(pausedBatch.counts.pending).toBeGreaterThan(0);
+  expect(pausedBatch.counts.processing).toBe(0);
 
   const resumed = await e2e.api.control(created.id, 'resume');
   expect(resumed.paused).toBe(false);
@@ -89,7 +89,7 @@ test('pause stops dispatch and resume finishes', async () => {
   const events = await e2e.history.read(created.id);
   const resumedAt = ofType(events, 'batch.resumed')[0]!.seq;
   expect(ofType(events, 'item.dispatched').filter((event) => event.seq > resumedAt).length).toBe(
-    held.counts.pending,
+    pausedBatch.counts.pending,
   );
   expect(peakRunningAttempts(events)).toBeLessThanOrEqual(BATCH_LIMIT);
 });
