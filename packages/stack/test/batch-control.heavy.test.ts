@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { type E2eStack, orderIdOf, startE2eStack } from './support/e2e-stack';
+import { type E2eStack, orderIdOf, printLogsOnFailure, startE2eStack } from './support/e2e-stack';
 import { ofType, type StoredEvent } from './support/event-history';
 import {
   confirmationsPerOrder,
@@ -18,6 +18,8 @@ let e2e: E2eStack;
 beforeAll(async () => {
   e2e = await startE2eStack({ workers: 2 });
 });
+
+printLogsOnFailure(() => e2e);
 
 afterAll(async () => {
   await e2e?.stop();

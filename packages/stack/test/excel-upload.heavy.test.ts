@@ -1,7 +1,7 @@
 import { orderNumberOf } from '@orderflow/demo-shop';
 import ExcelJS from 'exceljs';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { type E2eStack, orderIdOf, startE2eStack } from './support/e2e-stack';
+import { type E2eStack, orderIdOf, printLogsOnFailure, startE2eStack } from './support/e2e-stack';
 import { confirmationsPerOrder } from './support/history-checks';
 
 const ROWS = 12;
@@ -12,6 +12,8 @@ let e2e: E2eStack;
 beforeAll(async () => {
   e2e = await startE2eStack();
 });
+
+printLogsOnFailure(() => e2e);
 
 afterAll(async () => {
   await e2e?.stop();

@@ -1,7 +1,13 @@
 import { orderNumberOf } from '@orderflow/demo-shop';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { type ApiItem, readSseUntil } from './support/api-client';
-import { type E2eStack, orderIdOf, startE2eStack, TOKEN_LABEL } from './support/e2e-stack';
+import {
+  type E2eStack,
+  orderIdOf,
+  printLogsOnFailure,
+  startE2eStack,
+  TOKEN_LABEL,
+} from './support/e2e-stack';
 import { ordersPaidTwice } from './support/history-checks';
 
 const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
@@ -22,6 +28,8 @@ beforeAll(async () => {
   // is what brings it back.
   e2e = await startE2eStack({ env: { BATCH_TASK_RETRY_LIMIT: '0' } });
 });
+
+printLogsOnFailure(() => e2e);
 
 afterAll(async () => {
   await e2e?.stop();

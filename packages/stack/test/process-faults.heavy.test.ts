@@ -4,7 +4,7 @@ import {
   expectReadModelMatchesHistory,
   startStandardBatch,
 } from './support/batch-checks';
-import { type E2eStack, startE2eStack } from './support/e2e-stack';
+import { type E2eStack, printLogsOnFailure, startE2eStack } from './support/e2e-stack';
 import { ofType, type StoredEvent } from './support/event-history';
 import { runningAttempts } from './support/history-checks';
 
@@ -15,6 +15,8 @@ let e2e: E2eStack;
 beforeAll(async () => {
   e2e = await startE2eStack({ workers: 2 });
 });
+
+printLogsOnFailure(() => e2e);
 
 afterAll(async () => {
   await e2e?.stop();

@@ -9,6 +9,7 @@ import {
   startNatsServer,
   type TestDatabase,
 } from '@orderflow/harness';
+import { afterEach } from 'vitest';
 import { type ServiceName, type Stack, startStack } from '../../src/index';
 import { ApiClient } from './api-client';
 import { EventHistory } from './event-history';
@@ -134,4 +135,12 @@ export async function startE2eStack(options: E2eStackOptions = {}): Promise<E2eS
       cause: error,
     });
   }
+}
+
+/** Prints the services' last log lines after each failed test of the file. */
+export function printLogsOnFailure(current: () => E2eStack | undefined): void {
+  afterEach((context) => {
+    if (context.task.result?.state !== 'fail') return;
+    process.stderr.write(`last log lines of the services:\n${current()?.recentLogs() ?? ''}\n`);
+  });
 }
