@@ -125,29 +125,35 @@ export class Projector {
    * Applies and acknowledges the messages; returns false when they must be tried again later.
    * When Postgres rejects the batch for a reason other than a lost connection or a lock
    * conflict, one event's data cannot be stored (a NUL character in a text, for example). The
-   * events are then applied one at a time, so that only that event is skipped and logged.
+   * batch is then split in halves until that event is alone, so only it is skipped and logged,
+   * at the cost of a few transactions per bad event.
    */
   async #applyMessages(messages: JsMsg[]): Promise<boolean> {
     const { events, valid } = this.#parse(messages);
+    return this.#applyOrSplit(events, valid);
+  }
+
+  async #applyOrSplit(events: StreamEvent[], messages: JsMsg[]): Promise<boolean> {
+    if (events.length === 0) return true;
     try {
-      await this.#applyAndAck(events, valid);
+      await this.#applyAndAck(events, messages);
       return true;
     } catch (error) {
       if (isTransientDatabaseError(error)) return this.#markFailed(error);
-    }
-    for (const [index, event] of events.entries()) {
-      try {
-        await this.#applyAndAck([event], [valid[index]!]);
-      } catch (error) {
-        if (isTransientDatabaseError(error)) return this.#markFailed(error);
+      if (events.length === 1) {
+        const [{ seq, event }] = events as [StreamEvent];
         this.#log.error(
-          { err: error, seq: event.seq, type: event.event.type, batchId: event.event.batchId },
+          { err: error, seq, type: event.type, batchId: event.batchId },
           'event cannot be stored in the read model, skipping it',
         );
-        valid[index]!.term();
+        messages[0]?.term();
+        return true;
       }
     }
-    return true;
+    const half = Math.ceil(events.length / 2);
+    const firstApplied = await this.#applyOrSplit(events.slice(0, half), messages.slice(0, half));
+    if (!firstApplied) return false;
+    return this.#applyOrSplit(events.slice(half), messages.slice(half));
   }
 
   async #applyAndAck(events: StreamEvent[], messages: JsMsg[]): Promise<void> {
