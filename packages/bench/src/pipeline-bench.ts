@@ -49,12 +49,12 @@ async function api(baseUrl: string, token: string, path: string, init: RequestIn
     headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
   });
   if (!response.ok)
-    throw new Error(`${path} answered ${response.status}: ${await response.text()}`);
+    throw new Error(`${path} returned HTTP ${response.status}: ${await response.text()}`);
   return (await response.json()) as BatchView;
 }
 
 /**
- * Measures items per second from a JSON upload to every item projected as `success`, through
+ * Measures items per second from a JSON upload until every item is projected as `success`. It runs
  * the real gateway, importer, scheduler and browser worker processes with a recipe that does no
  * browser work, and compares it with raw JetStream publish-and-consume of as many messages.
  */

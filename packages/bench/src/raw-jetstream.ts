@@ -4,9 +4,9 @@ import { connect } from '@nats-io/transport-node';
 const PUBLISH_WINDOW = 256;
 
 /**
- * Publishes `count` messages of `payloadBytes` to a fresh work-queue stream in windows of
- * outstanding acks, then consumes and acks them all; returns messages per second for the
- * whole round trip. This is the floor under any pipeline built on the same server.
+ * Publishes `count` messages of `payloadBytes` to a fresh stream in windows of outstanding acks,
+ * then consumes and acks them all. Returns messages per second for the whole round trip, which
+ * bounds any pipeline built on the same server.
  */
 export async function measureRawJetStream(
   natsUrl: string,

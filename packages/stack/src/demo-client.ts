@@ -36,13 +36,13 @@ export class DemoClient {
     });
     if (!response.ok && response.status !== 202) {
       throw new Error(
-        `${init.method ?? 'GET'} ${path} answered ${response.status}: ${await response.text()}`,
+        `${init.method ?? 'GET'} ${path} returned HTTP ${response.status}: ${await response.text()}`,
       );
     }
     return response;
   }
 
-  /** Uploads a workbook; waits for the import when the gateway answers 202. */
+  /** Uploads a workbook; waits for the import when the gateway returns 202. */
   async upload(file: string, name: string): Promise<DemoBatch> {
     const form = new FormData();
     form.set('name', name);

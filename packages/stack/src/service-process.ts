@@ -75,7 +75,7 @@ export function startServiceProcess(options: ServiceProcessOptions): ServiceProc
   };
 }
 
-/** Polls `url` until it answers 200, the process exits, or `timeoutMs` passes. */
+/** Polls `url` until it returns 200, the process exits, or `timeoutMs` passes. */
 export async function waitForHealthy(
   url: string,
   service: ServiceProcess,
@@ -101,5 +101,5 @@ export async function waitForHealthy(
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
-  throw new Error(`${service.name} did not answer ${url} within ${timeoutMs} ms`);
+  throw new Error(`${service.name} did not return 200 from ${url} within ${timeoutMs} ms`);
 }

@@ -51,6 +51,11 @@ export interface StackOptions {
   workers?: number;
   /** Environment for every service, such as ADDRESS_POLICY_ALLOW_HOSTS. */
   env?: Record<string, string>;
+  /**
+   * Starts the importer, scheduler and workers at the same time once the gateway is healthy,
+   * instead of one after another; default false.
+   */
+  parallelStart?: boolean;
   /** Environment for one service only, applied after `env`. */
   serviceEnv?: Partial<Record<ServiceName, Record<string, string>>>;
   /** Receives each log line of the stack's processes. */
@@ -94,7 +99,7 @@ async function ensureDatabase(adminUrl: string): Promise<string> {
 
 /**
  * Starts NATS and Postgres when not given, then the gateway, importer, scheduler and browser
- * workers as separate processes, and waits until each answers `/healthz`.
+ * workers as separate processes, and waits until each returns 200 from `/healthz`.
  */
 export async function startStack(options: StackOptions): Promise<Stack> {
   mkdirSync(options.dataDir, { recursive: true });
@@ -147,11 +152,18 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     };
 
     await launch('gateway', 'gateway', { DATABASE_URL: databaseUrl, API_TOKENS: apiToken });
-    await launch('importer', 'importer', {});
-    await launch('scheduler', 'scheduler', {});
+    const rest: Array<[string, ServiceName]> = [
+      ['importer', 'importer'],
+      ['scheduler', 'scheduler'],
+    ];
     const workers = options.workers ?? 1;
     for (let index = 1; index <= workers; index++) {
-      await launch(workers === 1 ? 'worker' : `worker-${index}`, 'browser-worker', {});
+      rest.push([workers === 1 ? 'worker' : `worker-${index}`, 'browser-worker']);
+    }
+    if (options.parallelStart) {
+      await Promise.all(rest.map(([name, service]) => launch(name, service, {})));
+    } else {
+      for (const [name, service] of rest) await launch(name, service, {});
     }
 
     return {

@@ -16,7 +16,7 @@ export interface DatabaseOptions {
 export type ReadModelDb = Kysely<Database>;
 
 /**
- * Creates the pool and Kysely instance of the read model. Pool errors of idle connections (a
+ * Creates the pool and Kysely instance of the read model. Errors of lost connections (a
  * restarted Postgres) are logged instead of crashing the process, because the next query
  * reconnects.
  */
@@ -28,6 +28,15 @@ export function createDatabase(options: DatabaseOptions): ReadModelDb {
   });
   pool.on('error', (error) => {
     options.log.warn({ err: error }, 'idle Postgres connection failed');
+  });
+  // The pool listens for errors of idle connections only. A connection that is checked out
+  // between two queries (inside a transaction) emits an 'error' event with no listener when
+  // Postgres shuts down, which would end the process. The pool drops such a connection on
+  // release because it is no longer queryable.
+  pool.on('connect', (client) => {
+    client.on('error', (error) => {
+      options.log.warn({ err: error }, 'Postgres connection in use failed');
+    });
   });
   return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
 }

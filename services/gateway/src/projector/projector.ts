@@ -10,6 +10,7 @@ import { applyEvents, type StreamEvent } from './apply-events';
 export const DEFAULT_PROJECTOR_BATCH_SIZE = 1_000;
 
 const MIN_RETRY_DELAY_MS = 200;
+const MAX_RETRY_DELAY_MS = 5_000;
 
 /** Postgres errors that a later retry can get past: deadlocks, serialization, lock timeouts, limits. */
 const TRANSIENT_SQL_STATES = new Set(['40P01', '40001', '55P03', '53300', '53400', '57014']);
@@ -20,7 +21,12 @@ function isTransientDatabaseError(error: unknown): boolean {
   const code = (error as { code?: unknown } | undefined)?.code;
   return typeof code === 'string' && TRANSIENT_SQL_STATES.has(code);
 }
-const MAX_RETRY_DELAY_MS = 5_000;
+/**
+ * Minimum interval of `working()` calls for messages held while Postgres is down. A failed
+ * transaction and the retry pause take at most about 10 s together (5 s connection timeout, 5 s
+ * pause), so a held message hears from the projector well within the consumer's 30 s `ack_wait`.
+ */
+const WORKING_INTERVAL_MS = 10_000;
 
 /** Options of {@link Projector}. */
 export interface ProjectorOptions {
@@ -44,9 +50,10 @@ export interface ProjectorHealth {
 
 /**
  * Consumes the events stream through a durable pull consumer and applies what arrives in
- * batched transactions. Messages are acknowledged only after their transaction committed. When
- * a transaction fails (Postgres unreachable), the messages are handed back with a delay and the
- * projector retries with a growing pause, so that nothing is lost and it catches up later.
+ * batched transactions, in stream order. Messages are acknowledged only after their transaction
+ * committed. When a transaction fails (Postgres unreachable), the projector keeps the messages,
+ * extends their ack deadline and retries them with a growing pause, so that nothing is lost and
+ * it catches up later in order.
  */
 export class Projector {
   readonly #options: ProjectorOptions;
@@ -57,6 +64,7 @@ export class Projector {
   #running = false;
   #loop: Promise<void> | undefined;
   #health: ProjectorHealth = { writing: true };
+  #lastWorkingAt = 0;
 
   constructor(options: ProjectorOptions) {
     this.#options = options;
@@ -115,10 +123,25 @@ export class Projector {
         retryDelayMs = MIN_RETRY_DELAY_MS;
         continue;
       }
-      for (const message of messages) message.nak(retryDelayMs);
+      // Retry the same messages before anything that arrived after them. Handing them back
+      // with a delayed NAK would let newer events commit first, and readers could see, for
+      // example, a completed batch whose items are still pending.
+      this.#buffer.unshift(...messages);
+      this.#extendAckDeadlines();
       await new Promise((resolve) => setTimeout(resolve, retryDelayMs));
       retryDelayMs = Math.min(retryDelayMs * 2, MAX_RETRY_DELAY_MS);
     }
+  }
+
+  /**
+   * Tells JetStream that the buffered messages are still being worked on, at most every
+   * {@link WORKING_INTERVAL_MS}, so that it does not deliver them again while Postgres is down.
+   */
+  #extendAckDeadlines(): void {
+    const now = Date.now();
+    if (now - this.#lastWorkingAt < WORKING_INTERVAL_MS) return;
+    this.#lastWorkingAt = now;
+    for (const message of this.#buffer) message.working();
   }
 
   /**
