@@ -1,4 +1,4 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -6,7 +6,7 @@ import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { EVENTS_STREAM, WORK_STREAM } from '@orderflow/contracts';
 import { createTestDatabase, startNatsServer } from '@orderflow/harness';
-import { startStack } from '@orderflow/stack';
+import { type Stack, startStack } from '@orderflow/stack';
 import { measureRawJetStream } from './raw-jetstream';
 
 /** Result of {@link runPipelineBenchmark}. */
@@ -63,30 +63,29 @@ export async function runPipelineBenchmark(items = 5_000): Promise<PipelineBench
   const database = await createTestDatabase();
   const scratch = await mkdtemp(join(tmpdir(), 'orderflow-pipeline-bench-'));
   const recipes = join(scratch, 'recipes');
-  await rm(recipes, { recursive: true, force: true });
-  await import('node:fs/promises').then((fs) => fs.mkdir(recipes));
+  await mkdir(recipes);
   await writeFile(join(recipes, 'bench-no-browser.mjs'), NO_BROWSER_RECIPE);
 
-  const stack = await startStack({
-    rootDir: ROOT_DIR,
-    dataDir: scratch,
-    natsUrl: nats.url,
-    databaseUrl: database.url,
-    gatewayPort: 0,
-    apiTokens: 'bench-token',
-    env: {
-      LOG_LEVEL: 'warn',
-      ADDRESS_POLICY_ALLOW_HOSTS: '127.0.0.1',
-      CHROMIUM_CONFINE: 'true',
-      MAX_CONCURRENT_ITEMS: WIDE_LIMIT,
-      MAX_CONCURRENT_BATCH_ITEMS: WIDE_LIMIT,
-      MAX_CONCURRENT_PER_HOST: WIDE_LIMIT,
-    },
-    serviceEnv: { 'browser-worker': { RECIPES_DIR: recipes, WORKER_CONCURRENCY: WIDE_LIMIT } },
-    output: () => {},
-  });
-
+  let stack: Stack | undefined;
   try {
+    stack = await startStack({
+      rootDir: ROOT_DIR,
+      dataDir: scratch,
+      natsUrl: nats.url,
+      databaseUrl: database.url,
+      gatewayPort: 0,
+      apiTokens: 'bench-token',
+      env: {
+        LOG_LEVEL: 'warn',
+        ADDRESS_POLICY_ALLOW_HOSTS: '127.0.0.1',
+        CHROMIUM_CONFINE: 'true',
+        MAX_CONCURRENT_ITEMS: WIDE_LIMIT,
+        MAX_CONCURRENT_BATCH_ITEMS: WIDE_LIMIT,
+        MAX_CONCURRENT_PER_HOST: WIDE_LIMIT,
+      },
+      serviceEnv: { 'browser-worker': { RECIPES_DIR: recipes, WORKER_CONCURRENCY: WIDE_LIMIT } },
+      output: () => {},
+    });
     const taskItems = Array.from({ length: items }, (_, index) => ({
       order_url: `http://127.0.0.1:9/orders/${index}`,
       amount: '10.00',
@@ -131,7 +130,7 @@ export async function runPipelineBenchmark(items = 5_000): Promise<PipelineBench
       rawItemsPerSecond: raw.messagesPerSecond / (messages / items),
     };
   } finally {
-    await stack.stop();
+    await stack?.stop();
     await database.drop();
     await nats.stop();
     await rm(scratch, { recursive: true, force: true });

@@ -64,9 +64,13 @@ function isRunning(pid: number): boolean {
 describe('npm start', () => {
   let child: ChildProcess | undefined;
   let dataDir: string | undefined;
+  let started: number[] = [];
 
   afterAll(async () => {
-    if (child?.exitCode === null) child.kill('SIGKILL');
+    // The services run in process groups of their own, so a failed test stops them one by one.
+    for (const pid of [...started, child?.pid ?? 0]) {
+      if (pid && isRunning(pid)) process.kill(pid, 'SIGKILL');
+    }
     if (dataDir) await rm(dataDir, { recursive: true, force: true });
   });
 
@@ -128,7 +132,7 @@ describe('npm start', () => {
     expect(list.status).toBe(200);
     expect((await fetch(apiUrl!)).status).toBe(401);
 
-    const started = descendants(child.pid!);
+    started = descendants(child.pid!);
     expect(started.length).toBeGreaterThanOrEqual(6);
     const exited = new Promise<number | null>((resolve) => child!.once('exit', resolve));
     child.kill('SIGINT');
