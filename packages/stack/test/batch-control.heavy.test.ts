@@ -8,7 +8,7 @@ import {
   peakRunningAttempts,
 } from './support/history-checks';
 
-/** Per-batch limit, below the 4 slots of the two worker processes so that it binds. */
+/** Per-batch limit, below the 4 slots of the two worker processes, so that it takes effect. */
 const BATCH_LIMIT = 2;
 /** How long the tests watch for something that must not happen, such as a dispatch. */
 const QUIET_WINDOW_MS = 1_500;
@@ -58,7 +58,7 @@ test('batch limit holds in the event stream', async () => {
   expect(finished.counts.success).toBe(12);
   const events = await e2e.history.read(created.id);
   expect(ofType(events, 'batch.started')[0]?.data.maxConcurrency).toBe(BATCH_LIMIT);
-  // The two workers have 4 slots, so a peak of exactly 2 shows that the batch limit bound.
+  // The two workers have 4 slots, so a peak of exactly 2 shows that the batch limit was enforced.
   expect(peakRunningAttempts(events)).toBe(BATCH_LIMIT);
 });
 
