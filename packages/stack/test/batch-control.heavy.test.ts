@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, expect, test } from 'vitest';
+import { pollUntil } from './support/api-client';
 import { type E2eStack, orderIdOf, printLogsOnFailure, startE2eStack } from './support/e2e-stack';
 import { ofType, type StoredEvent } from './support/event-history';
 import {
@@ -111,7 +112,12 @@ test('cancel skips the rest and stops confirmations', async () => {
   expect(finished.counts.success + finished.counts.skipped).toBe(count);
 
   await e2e.history.waitUntil(created.id, nothingInFlight, 'cancelled batch to settle');
-  expect(await e2e.history.workMessages()).toBe(0);
+  await pollUntil(
+    () => e2e.history.workMessages(),
+    (count) => count === 0,
+    'work messages of the cancelled batch to be deleted',
+    10_000,
+  );
   const settledConfirmations = e2e.shop.confirmations().length;
   await sleep(QUIET_WINDOW_MS);
   expect(e2e.shop.confirmations().length).toBe(settledConfirmations);
