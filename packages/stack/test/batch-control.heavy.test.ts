@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, expect, test } from 'vitest';
+import { pollUntil } from './support/api-client';
 import { type E2eStack, orderIdOf, printLogsOnFailure, startE2eStack } from './support/e2e-stack';
 import { ofType, type StoredEvent } from './support/event-history';
 import {
@@ -8,7 +9,7 @@ import {
   peakRunningAttempts,
 } from './support/history-checks';
 
-/** Per-batch limit, below the 4 slots of the two worker processes so that it binds. */
+/** Per-batch limit, below the 4 slots of the two worker processes, so that it takes effect. */
 const BATCH_LIMIT = 2;
 /** How long the tests watch for something that must not happen, such as a dispatch. */
 const QUIET_WINDOW_MS = 1_500;
@@ -58,7 +59,7 @@ test('batch limit holds in the event stream', async () => {
   expect(finished.counts.success).toBe(12);
   const events = await e2e.history.read(created.id);
   expect(ofType(events, 'batch.started')[0]?.data.maxConcurrency).toBe(BATCH_LIMIT);
-  // The two workers have 4 slots, so a peak of exactly 2 shows that the batch limit bound.
+  // The two workers have 4 slots, so a peak of exactly 2 shows that the batch limit was enforced.
   expect(peakRunningAttempts(events)).toBe(BATCH_LIMIT);
 });
 
@@ -111,7 +112,12 @@ test('cancel skips the rest and stops confirmations', async () => {
   expect(finished.counts.success + finished.counts.skipped).toBe(count);
 
   await e2e.history.waitUntil(created.id, nothingInFlight, 'cancelled batch to settle');
-  expect(await e2e.history.workMessages()).toBe(0);
+  await pollUntil(
+    () => e2e.history.workMessages(),
+    (count) => count === 0,
+    'work messages of the cancelled batch to be deleted',
+    10_000,
+  );
   const settledConfirmations = e2e.shop.confirmations().length;
   await sleep(QUIET_WINDOW_MS);
   expect(e2e.shop.confirmations().length).toBe(settledConfirmations);

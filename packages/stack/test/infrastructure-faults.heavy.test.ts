@@ -10,7 +10,7 @@ import {
   expectReadModelMatchesHistory,
   startStandardBatch,
 } from './support/batch-checks';
-import { type E2eStack, printLogsOnFailure, startE2eStack } from './support/e2e-stack';
+import { type E2eStack, FAULT_ENV, printLogsOnFailure, startE2eStack } from './support/e2e-stack';
 import { ofType, type StoredEvent } from './support/event-history';
 
 const BATCH_SIZE = 16;
@@ -26,7 +26,11 @@ beforeAll(async () => {
   postgresDir = await mkdtemp(join(tmpdir(), 'orderflow-e2e-pg-'));
   postgresPort = await findFreePort();
   postgres = await startEmbeddedPostgres({ dataDir: postgresDir, port: postgresPort });
-  e2e = await startE2eStack({ workers: 2, databaseUrl: postgres.adminUrl });
+  e2e = await startE2eStack({
+    workers: 2,
+    env: FAULT_ENV,
+    databaseUrl: postgres.adminUrl,
+  });
 });
 
 printLogsOnFailure(() => e2e);

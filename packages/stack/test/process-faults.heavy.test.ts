@@ -4,7 +4,7 @@ import {
   expectReadModelMatchesHistory,
   startStandardBatch,
 } from './support/batch-checks';
-import { type E2eStack, printLogsOnFailure, startE2eStack } from './support/e2e-stack';
+import { type E2eStack, FAULT_ENV, printLogsOnFailure, startE2eStack } from './support/e2e-stack';
 import { ofType, type StoredEvent } from './support/event-history';
 import { runningAttempts } from './support/history-checks';
 
@@ -13,7 +13,7 @@ const BATCH_SIZE = 16;
 let e2e: E2eStack;
 
 beforeAll(async () => {
-  e2e = await startE2eStack({ workers: 2 });
+  e2e = await startE2eStack({ workers: 2, env: FAULT_ENV });
 });
 
 printLogsOnFailure(() => e2e);

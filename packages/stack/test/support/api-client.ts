@@ -50,7 +50,7 @@ export interface ApiAttempt {
   screenshot_url: string | null;
 }
 
-/** A JSON item of `POST /`; keys besides `order_url` and `amount` become extra columns. */
+/** A JSON item of `POST /`. Keys besides `order_url` and `amount` become extra columns. */
 export type JsonItem = { order_url: string; amount: string | number } & Record<string, unknown>;
 
 const FINISHED = new Set(['completed', 'failed', 'cancelled']);

@@ -24,9 +24,9 @@ export async function startStandardBatch(
 }
 
 /**
- * Checks that a batch of standard orders lost nothing and paid nothing twice: every item
- * succeeded with its shop order number, the shop confirmed each order exactly once, the events
- * hold one success per item and attempts numbered 1..n, and the API lists every attempt.
+ * Checks that a batch of standard orders lost nothing and paid nothing twice. Every item
+ * succeeded with its shop order number, and the shop confirmed each order exactly once. The
+ * events contain one success per item and attempts numbered 1..n, and the API lists each one.
  */
 export async function expectEveryOrderOnce(e2e: E2eStack, batchId: string): Promise<StoredEvent[]> {
   const batch = await e2e.api.waitForFinish(batchId);

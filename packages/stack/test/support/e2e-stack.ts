@@ -41,6 +41,12 @@ export const E2E_ENV: Record<string, string> = {
   LOG_LEVEL: 'warn',
 };
 
+/**
+ * Settings of the fault tests: two automatic retries, so that an order whose attempt the fault
+ * cut off still succeeds when its next attempt meets a service that is still recovering.
+ */
+export const FAULT_ENV: Record<string, string> = { BATCH_TASK_RETRY_LIMIT: '2' };
+
 /** Options of {@link startE2eStack}. */
 export interface E2eStackOptions {
   /** Browser worker processes; default 1. */
