@@ -50,10 +50,37 @@ export function parseAmount(value: unknown, maxAmount: string = MAX_AMOUNT): Amo
   const [whole = '0', fraction = ''] = text.split('.');
   if (fraction.replace(/0+$/, '').length > 2)
     return { ok: false, problem: 'more than two decimals' };
-  const minor = BigInt(whole) * 100n + BigInt(fraction.padEnd(2, '0').slice(0, 2));
-  if (minor <= 0n) return { ok: false, problem: 'not greater than zero' };
-  if (minor > amountToMinorUnits(maxAmount)) return { ok: false, problem: 'above the maximum' };
-  return { ok: true, amount: minorUnitsToAmount(minor) };
+  const digits = whole.replace(/^0+/, '');
+  const limit = maxMinorUnits(maxAmount);
+  // Whole parts longer than the maximum's are above it; shorter ones fit a double exactly.
+  if (digits.length > limit.wholeDigits) return { ok: false, problem: 'above the maximum' };
+  const minor = Number(digits || '0') * 100 + Number(fraction.padEnd(2, '0').slice(0, 2));
+  if (minor <= 0) return { ok: false, problem: 'not greater than zero' };
+  if (minor > limit.minor) return { ok: false, problem: 'above the maximum' };
+  return { ok: true, amount: formatMinorUnits(minor) };
+}
+
+const maxCache = new Map<string, { minor: number; wholeDigits: number }>();
+
+/**
+ * Returns a maximum amount in minor units as a number, cached per string. Amounts stay far below
+ * 2^53 minor units, so doubles hold them exactly and parsing needs no BigInt per row.
+ */
+function maxMinorUnits(maxAmount: string): { minor: number; wholeDigits: number } {
+  let limit = maxCache.get(maxAmount);
+  if (!limit) {
+    const minor = Number(amountToMinorUnits(maxAmount));
+    if (!Number.isSafeInteger(minor))
+      throw new RangeError(`maximum amount ${maxAmount} is too large`);
+    limit = { minor, wholeDigits: String(Math.floor(minor / 100)).length };
+    maxCache.set(maxAmount, limit);
+  }
+  return limit;
+}
+
+function formatMinorUnits(minor: number): string {
+  const fraction = minor % 100;
+  return `${(minor - fraction) / 100}.${fraction < 10 ? '0' : ''}${fraction}`;
 }
 
 /** Converts a canonical amount string into integer minor units (cents). */
@@ -77,8 +104,8 @@ export const amountSchema = z
   .string()
   .regex(CANONICAL_AMOUNT, 'must be a decimal string with two decimals, such as "12.50"')
   .refine((value) => {
-    const minor = amountToMinorUnits(value);
-    return minor > 0n && minor <= amountToMinorUnits(MAX_AMOUNT);
+    const minor = Number(value.replace('.', ''));
+    return minor > 0 && minor <= maxMinorUnits(MAX_AMOUNT).minor;
   }, `must be greater than 0 and at most ${MAX_AMOUNT}`);
 
 /**

@@ -21,11 +21,12 @@ export const SERVICES = {
 } as const;
 
 /**
- * Node options per service. The importer's heap is capped so that V8 collects garbage before
- * a 100,000-row import pushes its resident memory past 300 MB.
+ * Node options per service, as in the importer's start script. The heap cap keeps a
+ * 100,000-row import under 300 MB of resident memory; the larger young generation cuts its
+ * garbage collection time.
  */
 const NODE_ARGS: Partial<Record<keyof typeof SERVICES, string[]>> = {
-  importer: ['--max-old-space-size=512'],
+  importer: ['--max-old-space-size=512', '--max-semi-space-size=32'],
 };
 
 export type ServiceName = keyof typeof SERVICES;
