@@ -53,7 +53,13 @@ export async function ensureStream(
       current.max_msg_size !== config.max_msg_size ||
       current.subjects.join(',') !== config.subjects.join(',');
     if (changed) {
-      await jsm.streams.update(definition.name, { ...current, ...config });
+      // Replicas are the operator's to change (a clustered deployment raises them to 3), so an
+      // update keeps the current count instead of resetting it to the definition's.
+      await jsm.streams.update(definition.name, {
+        ...current,
+        ...config,
+        num_replicas: current.num_replicas,
+      });
       log.info({ stream: definition.name }, 'stream updated');
     }
   } catch (error) {

@@ -12,7 +12,7 @@ import {
 } from '@orderflow/contracts';
 import { type NatsServerHandle, startNatsServer } from '@orderflow/harness';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectNats, createLogger, provisionJetStream } from '../src/index';
+import { connectNats, createLogger, ensureStream, provisionJetStream } from '../src/index';
 
 describe('provisionJetStream', () => {
   let server: NatsServerHandle;
@@ -51,6 +51,17 @@ describe('provisionJetStream', () => {
     const jsm = await jetstreamManager(connection);
     const work = await jsm.consumers.info(WORK_STREAM.name, CONSUMERS.browserWorkers);
     expect(work.config.max_ack_pending).toBe(12);
+  });
+
+  it('keeps the replica count when updating a stream', async () => {
+    const jsm = await jetstreamManager(connection);
+    const before = (await jsm.streams.info(EVENTS_STREAM.name)).config;
+    // A single server rejects 3 replicas, so an update that sent the definition's count fails.
+    const changed = { ...EVENTS_STREAM, max_age: 3_600_000_000_000, num_replicas: 3 };
+    await ensureStream(jsm, changed, log);
+    const after = (await jsm.streams.info(EVENTS_STREAM.name)).config;
+    expect(after.max_age).toBe(3_600_000_000_000);
+    expect(after.num_replicas).toBe(before.num_replicas);
   });
 
   it('reconnects after the server restarts', async () => {
