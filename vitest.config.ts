@@ -4,8 +4,9 @@ const roots = ['packages/*/test', 'services/*/test', 'deploy/test', 'test'];
 const excluded = ['**/node_modules/**', '**/.data/**'];
 
 /**
- * Two projects: `unit` files run in parallel; `heavy` files (`*.heavy.test.ts`: real Chromium,
- * process kills, restarts) run one at a time so that they do not compete for the two cores.
+ * Defines two projects. Files of `unit` run in parallel. Files of `heavy` (`*.heavy.test.ts`,
+ * with real Chromium, process kills and restarts) run one at a time, so that they do not
+ * compete for the two cores.
  */
 export default defineConfig({
   test: {

@@ -9,7 +9,7 @@ export const MINOR_UNITS_PER_MAJOR = 100;
 const CANONICAL_AMOUNT = /^(0|[1-9]\d{0,9})\.\d{2}$/;
 const PLAIN_DECIMAL = /^\d+(\.\d+)?$/;
 
-/** Why a value is not a valid amount, as a sentence fragment for error messages. */
+/** The reason a value is not a valid amount, as a sentence fragment for error messages. */
 export type AmountProblem =
   | 'not a number'
   | 'not finite'

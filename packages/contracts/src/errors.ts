@@ -85,13 +85,12 @@ export const ERROR_CODES = {
   PAGE_SERVER_ERROR: {
     httpStatus: 502,
     retryable: true,
-    description: 'The order site answered with an HTTP 5xx status.',
+    description: 'The order site returned an HTTP 5xx status.',
   },
   PAGE_CLIENT_ERROR: {
     httpStatus: 502,
     retryable: false,
-    description:
-      'The order site answered with an HTTP 4xx status, such as 404 for a missing order.',
+    description: 'The order site returned an HTTP 4xx status, such as 404 for a missing order.',
   },
   ATTEMPT_TIMED_OUT: {
     httpStatus: 504,
@@ -164,7 +163,7 @@ export function isRetryable(code: ErrorCode): boolean {
   return ERROR_CODES[code].retryable;
 }
 
-/** Returns the HTTP status that the gateway answers for this code. */
+/** Returns the HTTP status that the gateway responds with for this code. */
 export function httpStatusOf(code: ErrorCode): number {
   return ERROR_CODES[code].httpStatus;
 }

@@ -1,6 +1,6 @@
 import type { EventSource, EventType } from './events';
 
-/** Who publishes an event type and what it means, for the generated event reference. */
+/** The publisher and meaning of each event type, for the generated event reference. */
 export const EVENT_CATALOG: Record<EventType, { source: EventSource; meaning: string }> = {
   'batch.items_added': {
     source: 'importer',

@@ -47,7 +47,7 @@ export function loadConfigOrExit<S extends z.ZodObject>(
   }
 }
 
-/** An integer environment variable within bounds, with a default. */
+/** Builds the schema of an integer environment variable within bounds, with a default. */
 export function envInt(defaultValue: number, min = 0, max = Number.MAX_SAFE_INTEGER) {
   return z.coerce
     .number({ error: 'must be an integer' })
@@ -57,7 +57,7 @@ export function envInt(defaultValue: number, min = 0, max = Number.MAX_SAFE_INTE
     .default(defaultValue);
 }
 
-/** A boolean environment variable: `true`/`false`, `1`/`0`, `yes`/`no`. */
+/** Builds the schema of a boolean environment variable: `true`/`false`, `1`/`0`, `yes`/`no`. */
 export function envBool(defaultValue: boolean) {
   return z
     .enum(['true', 'false', '1', '0', 'yes', 'no'], { error: 'must be true or false' })
@@ -65,7 +65,7 @@ export function envBool(defaultValue: boolean) {
     .default(defaultValue);
 }
 
-/** A comma-separated list environment variable; blank entries are dropped. */
+/** Builds the schema of a comma-separated list environment variable, dropping blank entries. */
 export function envList() {
   return z
     .string()

@@ -14,7 +14,7 @@ export interface ConnectNatsOptions {
 
 /**
  * Connects to NATS with reconnection that never gives up, and logs every status change of the
- * connection until it closes. The initial connection also retries until the server answers.
+ * connection until it closes. The initial connection also retries until the server responds.
  */
 export async function connectNats(options: ConnectNatsOptions): Promise<NatsConnection> {
   const log = options.log.child({ component: 'nats' });

@@ -17,7 +17,7 @@ export interface OpsServerOptions {
   host?: string;
   log: Logger;
   registry: Registry;
-  /** Decides readiness for `/readyz`; liveness (`/healthz`) only needs the process to answer. */
+  /** Decides readiness for `/readyz`; liveness (`/healthz`) only needs the process to respond. */
   checkReadiness: () => Promise<Readiness> | Readiness;
 }
 
@@ -35,7 +35,7 @@ export function createMetricsRegistry(service: string): Registry {
   return registry;
 }
 
-/** Answers one ops request, or returns false when the path is not an ops path. */
+/** Builds the response to one ops request, or returns undefined when the path is not an ops path. */
 export async function answerOpsRequest(
   path: string,
   options: Pick<OpsServerOptions, 'registry' | 'checkReadiness'>,

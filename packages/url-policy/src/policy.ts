@@ -3,10 +3,10 @@ import { isIP } from 'node:net';
 import { envList } from '@orderflow/service-kit';
 import { classifyAddress } from './address-class';
 
-/** Longest order link accepted, in characters. */
+/** Maximum length of an order link, in characters. */
 export const MAX_ORDER_URL_LENGTH = 2_048;
 
-/** Which hosts order links may point at. */
+/** The hosts that order links may point at. */
 export interface AddressPolicy {
   /**
    * Host names, IP literals or globs (`*.shop.test`) exempt from the private-network block, for
@@ -71,13 +71,13 @@ function matchesAny(host: string, globs: string[]): boolean {
   return globs.some((glob) => globToRegExp(glob).test(host));
 }
 
-function blocked(url: URL, address: string, why: string): UrlCheck {
+function blocked(url: URL, address: string, kind: string): UrlCheck {
   return {
     ok: false,
     problem: 'blocked_address',
     address,
     message:
-      `${url.host} points at ${address}, ${why}, which order links may not reach; ` +
+      `${url.host} points at ${address}, ${kind}, which order links may not reach; ` +
       'use a public address, or ask the operator to add the host to ADDRESS_POLICY_ALLOW_HOSTS',
   };
 }
@@ -134,6 +134,7 @@ export function checkOrderUrl(value: string, policy: AddressPolicy): UrlCheck {
   if (!host) {
     return { ok: false, problem: 'invalid_url', message: 'the link has no host name' };
   }
+
   if (url.username || url.password) {
     return {
       ok: false,
@@ -141,6 +142,7 @@ export function checkOrderUrl(value: string, policy: AddressPolicy): UrlCheck {
       message: 'the link contains a user name or password; remove the credentials from the link',
     };
   }
+
   if (policy.restrictToHosts.length > 0 && !matchesAny(host, policy.restrictToHosts)) {
     return {
       ok: false,
@@ -148,6 +150,7 @@ export function checkOrderUrl(value: string, policy: AddressPolicy): UrlCheck {
       message: `host ${host} is not in ADDRESS_POLICY_RESTRICT_TO_HOSTS; links may only point at ${policy.restrictToHosts.join(', ')}`,
     };
   }
+
   if (matchesAny(host, policy.allowHosts)) return { ok: true, url };
   if (host === 'localhost' || host.endsWith('.localhost')) {
     return blocked(url, host, 'the local machine');

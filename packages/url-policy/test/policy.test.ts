@@ -1,13 +1,24 @@
 import { describe, expect, it } from 'vitest';
-import { type AddressPolicy, checkOrderUrl, checkResolvedUrl } from '../src/index';
+import { type AddressPolicy, checkOrderUrl, checkResolvedUrl, type UrlCheck } from '../src/index';
 
 const open: AddressPolicy = { allowHosts: [], restrictToHosts: [] };
 
+/** Returns the failure of a check, failing the test when the check passed. */
+function rejected(result: UrlCheck): Extract<UrlCheck, { ok: false }> {
+  if (result.ok) throw new Error(`expected a rejection, got ${result.url.href}`);
+  return result;
+}
+
+/** Returns the URL of a passed check, failing the test when the check failed. */
+function accepted(result: UrlCheck): URL {
+  if (!result.ok) throw new Error(`expected the link to pass, got: ${result.message}`);
+  return result.url;
+}
+
 describe('checkOrderUrl', () => {
   it('accepts public http and https links', () => {
-    const result = checkOrderUrl(' https://shop.example.com/orders/1?x=2 ', open);
-    expect(result.ok).toBe(true);
-    expect(result.ok && result.url.href).toBe('https://shop.example.com/orders/1?x=2');
+    const url = accepted(checkOrderUrl(' https://shop.example.com/orders/1?x=2 ', open));
+    expect(url.href).toBe('https://shop.example.com/orders/1?x=2');
     expect(checkOrderUrl('http://93.184.216.34/o', open).ok).toBe(true);
   });
 
@@ -19,10 +30,9 @@ describe('checkOrderUrl', () => {
     ['https://user:pw@shop.example.com/', 'contains a user name or password'],
     [`https://shop.example.com/${'a'.repeat(2_100)}`, 'at most 2048 are allowed'],
   ])('rejects %s as invalid', (link, message) => {
-    const result = checkOrderUrl(link, open);
-    expect(result.ok).toBe(false);
-    expect(!result.ok && result.problem).toBe('invalid_url');
-    expect(!result.ok && result.message).toContain(message);
+    const failure = rejected(checkOrderUrl(link, open));
+    expect(failure.problem).toBe('invalid_url');
+    expect(failure.message).toContain(message);
   });
 
   it.each([
@@ -46,10 +56,9 @@ describe('checkOrderUrl', () => {
     'http://LOCALHOST./',
     'http://admin.localhost/',
   ])('blocks %s', (link) => {
-    const result = checkOrderUrl(link, open);
-    expect(result.ok).toBe(false);
-    expect(!result.ok && result.problem).toBe('blocked_address');
-    expect(!result.ok && result.message).toContain('ADDRESS_POLICY_ALLOW_HOSTS');
+    const failure = rejected(checkOrderUrl(link, open));
+    expect(failure.problem).toBe('blocked_address');
+    expect(failure.message).toContain('ADDRESS_POLICY_ALLOW_HOSTS');
   });
 
   it('lets the allow-list through', () => {
@@ -66,9 +75,8 @@ describe('checkOrderUrl', () => {
     };
     expect(checkOrderUrl('https://eu.shop.example/o/1', policy).ok).toBe(true);
     expect(checkOrderUrl('https://orders.example.com/o/1', policy).ok).toBe(true);
-    const other = checkOrderUrl('https://evil.example.net/o/1', policy);
-    expect(other.ok).toBe(false);
-    expect(!other.ok && other.message).toContain('not in ADDRESS_POLICY_RESTRICT_TO_HOSTS');
+    const other = rejected(checkOrderUrl('https://evil.example.net/o/1', policy));
+    expect(other.message).toContain('not in ADDRESS_POLICY_RESTRICT_TO_HOSTS');
   });
 });
 
@@ -84,8 +92,7 @@ describe('checkResolvedUrl', () => {
       open,
       resolvesTo('93.184.216.34', '10.0.0.7'),
     );
-    expect(result.ok).toBe(false);
-    expect(!result.ok && result.address).toBe('10.0.0.7');
+    expect(rejected(result).address).toBe('10.0.0.7');
   });
 
   it('accepts a name that resolves to public addresses only', async () => {
@@ -102,8 +109,9 @@ describe('checkResolvedUrl', () => {
       throw Object.assign(new Error('not found'), { code: 'ENOTFOUND' });
     };
     const result = await checkResolvedUrl('https://missing.example/', open, failing);
-    expect(!result.ok && result.problem).toBe('unresolvable_host');
-    expect(!result.ok && result.message).toContain('ENOTFOUND');
+    const failure = rejected(result);
+    expect(failure.problem).toBe('unresolvable_host');
+    expect(failure.message).toContain('ENOTFOUND');
   });
 
   it('does not resolve allowed hosts', async () => {
