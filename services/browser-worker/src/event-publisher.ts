@@ -43,10 +43,16 @@ export class EventPublisher {
     private readonly workerId: string,
   ) {}
 
-  private async publish(event: OrderflowEvent): Promise<void> {
-    await this.js.publish(subjects.event(event.batchId, event.type), encodeJson(event), {
-      msgID: event.id,
-    });
+  /** Publishes an event; returns false when JetStream dropped it as a duplicate. */
+  private async publish(event: OrderflowEvent): Promise<boolean> {
+    const ack = await this.js.publish(
+      subjects.event(event.batchId, event.type),
+      encodeJson(event),
+      {
+        msgID: event.id,
+      },
+    );
+    return !ack.duplicate;
   }
 
   private options(work: WorkMessage, idName: string) {
@@ -60,9 +66,14 @@ export class EventPublisher {
     };
   }
 
-  async attemptStarted(work: WorkMessage, recipe: string): Promise<void> {
+  /**
+   * Publishes `item.attempt_started`. Returns false when this attempt had already started,
+   * which happens when a work message is published again after a NATS restart lost the work
+   * stream's record of its id; the events stream keeps its ids, so the copy is caught here.
+   */
+  async attemptStarted(work: WorkMessage, recipe: string): Promise<boolean> {
     const options = this.options(work, 'item.attempt_started');
-    await this.publish(
+    return this.publish(
       createEvent('item.attempt_started', options, {
         attempt: work.attempt,
         workerId: this.workerId,

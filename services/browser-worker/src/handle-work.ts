@@ -64,18 +64,21 @@ function immediateFailure(
   return undefined;
 }
 
+/** Marks a work message whose attempt another delivery has already started. */
+const ALREADY_STARTED = 'already started';
+
 async function runAttempt(
   work: WorkMessage,
   msg: JsMsg,
   context: WorkContext,
-): Promise<AttemptOutcome> {
+): Promise<AttemptOutcome | typeof ALREADY_STARTED> {
   const recipe = context.chooseRecipe(work.orderUrl);
   const attempt = new Attempt(work, recipe, context.attemptDeps);
   const key = attemptKey(work.itemId, work.attempt);
   context.running.set(key, attempt);
   const heartbeat = setInterval(() => msg.working(), HEARTBEAT_INTERVAL_MS);
   try {
-    await context.publisher.attemptStarted(work, recipe.name);
+    if (!(await context.publisher.attemptStarted(work, recipe.name))) return ALREADY_STARTED;
     // A cancel that arrived while the start event was being published is honoured at once.
     if (context.isCancelled(work.batchId)) attempt.interrupt('cancelled');
     return await attempt.run();
@@ -108,7 +111,14 @@ export async function handleWork(msg: JsMsg, context: WorkContext): Promise<void
   if (immediate) outcome = { ok: false, report: immediate };
   else {
     try {
-      outcome = await runAttempt(work, msg, context);
+      const result = await runAttempt(work, msg, context);
+      if (result === ALREADY_STARTED) {
+        // Running it again could pay twice; the delivery that started it reports its outcome.
+        log.warn('attempt already started by another delivery, dropping this copy');
+        await msg.ackAck().catch((error: unknown) => log.error({ err: error }, 'ack failed'));
+        return;
+      }
+      outcome = result;
     } catch (error) {
       log.error({ err: error }, 'attempt failed unexpectedly');
       outcome = {

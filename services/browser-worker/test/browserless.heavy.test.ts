@@ -1,3 +1,6 @@
+import { jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { subjects, WORK_STREAM } from '@orderflow/contracts';
+import { encodeJson } from '@orderflow/service-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type BrowserWorker, startBrowserWorker } from '../src/index';
 import type { Recipe } from '../src/recipes/recipe';
@@ -22,6 +25,20 @@ const apiRecipe: Recipe = {
   },
 };
 
+let countedRuns = 0;
+
+const countingRecipe: Recipe = {
+  name: 'counting',
+  source: 'test',
+  match: { hosts: ['127.0.0.1'], paths: ['/orders/count-*'] },
+  browser: false,
+  async run() {
+    countedRuns += 1;
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    return { orderNumber: `RUN-${countedRuns}` };
+  },
+};
+
 const sloppyRecipe: Recipe = {
   name: 'sloppy',
   source: 'test',
@@ -33,6 +50,11 @@ const sloppyRecipe: Recipe = {
   },
 };
 
+async function workPending(env: TestEnvironment): Promise<number> {
+  const jsm = await jetstreamManager(env.connection);
+  return (await jsm.streams.info(WORK_STREAM.name)).state.messages;
+}
+
 describe('recipes without a browser', () => {
   let env: TestEnvironment;
   let worker: BrowserWorker;
@@ -42,7 +64,7 @@ describe('recipes without a browser', () => {
     worker = await startBrowserWorker(testConfig(env.nats.url), {
       connection: env.connection,
       log,
-      recipes: [apiRecipe, sloppyRecipe],
+      recipes: [apiRecipe, countingRecipe, sloppyRecipe],
     });
   });
 
@@ -60,6 +82,28 @@ describe('recipes without a browser', () => {
     expect(outcome.data.orderNumber).toBe('API-12.50');
     expect(outcome.data.finalOrderUrl).toBe(work.orderUrl);
     expect(outcome.data.timings.steps).toHaveProperty('call api');
+  });
+
+  it('runs a republished attempt once', async () => {
+    // After a NATS restart the work stream forgets acknowledged message ids, so a scheduler
+    // that publishes a work message again gets it stored as new, under another sequence.
+    const work = workFor(env.shop, '/orders/count-1');
+    const js = jetstream(env.connection);
+    await publishWork(env.connection, work);
+    await js.publish(subjects.work(work.batchId), encodeJson(work), { msgID: 'republished-copy' });
+
+    const outcome = await waitForOutcome(env.events, work);
+    const deadline = Date.now() + 10_000;
+    while ((await workPending(env)) > 0 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect(await workPending(env)).toBe(0);
+    const outcomes = env.events.filter(
+      (event) => event.itemId === work.itemId && event.type.startsWith('item.attempt_'),
+    );
+    expect(outcome.type).toBe('item.attempt_succeeded');
+    expect(countedRuns).toBe(1);
+    expect(outcomes.filter((event) => event.type === 'item.attempt_succeeded')).toHaveLength(1);
   });
 
   it('fails a recipe that uses the page anyway', async () => {
