@@ -48,8 +48,11 @@ export type AttemptOutcome =
 
 /** Time a screenshot may take when the batch was cancelled, which must stop within 2 s. */
 const CANCEL_CAPTURE_TIMEOUT_MS = 700;
-/** Time a screenshot or HTML capture may take otherwise. */
-const CAPTURE_TIMEOUT_MS = 1_500;
+/**
+ * Time a screenshot or HTML capture may take otherwise. On a busy 2-core machine 1.5 s was
+ * sometimes too short and a failure went without its screenshot.
+ */
+const CAPTURE_TIMEOUT_MS = 5_000;
 
 /**
  * One attempt at one item: a fresh browser context behind the slot's address proxy, the
