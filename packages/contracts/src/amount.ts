@@ -29,12 +29,12 @@ export function parseAmount(value: unknown, maxAmount: string = MAX_AMOUNT): Amo
   let text: string;
   if (typeof value === 'number') {
     if (!Number.isFinite(value)) return { ok: false, problem: 'not finite' };
+    // A number whose shortest form has at most two decimals is the nearest double to its minor
+    // units divided by 100, so this test accepts exactly those numbers without building strings.
+    const minor = Math.round(value * 100);
+    if (minor / 100 === value && Number.isSafeInteger(minor)) return checkMinor(minor, maxAmount);
     text = String(value);
-    if (text.includes('e')) {
-      return value > 0
-        ? { ok: false, problem: 'above the maximum' }
-        : { ok: false, problem: 'more than two decimals' };
-    }
+    if (text.includes('e')) return exponentProblem(value);
   } else if (typeof value === 'string') {
     text = value.trim();
   } else {
@@ -51,13 +51,28 @@ export function parseAmount(value: unknown, maxAmount: string = MAX_AMOUNT): Amo
   if (fraction.replace(/0+$/, '').length > 2)
     return { ok: false, problem: 'more than two decimals' };
   const digits = whole.replace(/^0+/, '');
-  const limit = maxMinorUnits(maxAmount);
   // Whole parts longer than the maximum's are above it; shorter ones fit a double exactly.
-  if (digits.length > limit.wholeDigits) return { ok: false, problem: 'above the maximum' };
-  const minor = Number(digits || '0') * 100 + Number(fraction.padEnd(2, '0').slice(0, 2));
+  if (digits.length > maxMinorUnits(maxAmount).wholeDigits) {
+    return { ok: false, problem: 'above the maximum' };
+  }
+  return checkMinor(
+    Number(digits || '0') * 100 + Number(fraction.padEnd(2, '0').slice(0, 2)),
+    maxAmount,
+  );
+}
+
+function checkMinor(minor: number, maxAmount: string): AmountResult {
   if (minor <= 0) return { ok: false, problem: 'not greater than zero' };
-  if (minor > limit.minor) return { ok: false, problem: 'above the maximum' };
+  if (minor > maxMinorUnits(maxAmount).minor) return { ok: false, problem: 'above the maximum' };
   return { ok: true, amount: formatMinorUnits(minor) };
+}
+
+/** Explains a number that JavaScript writes in exponent form: huge, tiny or negative. */
+function exponentProblem(value: number): AmountResult {
+  if (value <= 0) return { ok: false, problem: 'not greater than zero' };
+  return value >= 1
+    ? { ok: false, problem: 'above the maximum' }
+    : { ok: false, problem: 'more than two decimals' };
 }
 
 const maxCache = new Map<string, { minor: number; wholeDigits: number }>();

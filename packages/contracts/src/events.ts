@@ -248,6 +248,21 @@ export function createEvent<T extends EventType>(
   options: CreateEventOptions,
   data: z.input<(typeof EVENT_DATA)[T]>,
 ): OrderflowEvent<T> {
+  const parsed = EVENT_DATA[type].parse(data) as z.output<(typeof EVENT_DATA)[T]>;
+  return assembleEvent(type, options, parsed);
+}
+
+/**
+ * Builds an event from data that its producer has already validated, without checking it again.
+ * The importer uses it for item chunks, whose every field comes out of its own row checks: a
+ * second check through the schema cost as much as reading the rows. Consumers parse every event
+ * they read, so data that does not fit still never reaches the read model.
+ */
+export function assembleEvent<T extends EventType>(
+  type: T,
+  options: CreateEventOptions,
+  data: z.output<(typeof EVENT_DATA)[T]>,
+): OrderflowEvent<T> {
   const event = {
     id: options.id ?? newId(),
     type,
@@ -258,7 +273,7 @@ export function createEvent<T extends EventType>(
     ...(options.itemId === undefined ? {} : { itemId: options.itemId }),
     ...(options.attempt === undefined ? {} : { attempt: options.attempt }),
     ...(options.causationId === undefined ? {} : { causationId: options.causationId }),
-    data: EVENT_DATA[type].parse(data),
+    data,
   };
   return event as OrderflowEvent<T>;
 }

@@ -40,6 +40,7 @@ export { EVENT_CATALOG } from './event-catalog';
 export {
   type Artifacts,
   artifactsSchema,
+  assembleEvent,
   type CreateEventOptions,
   createEvent,
   EVENT_DATA,

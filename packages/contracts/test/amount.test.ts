@@ -11,6 +11,9 @@ describe('parseAmount', () => {
     [12.5, '12.50'],
     [0.1, '0.10'],
     [1000000000, '1000000000.00'],
+    [0.29, '0.29'],
+    [19.99, '19.99'],
+    [999999999.99, '999999999.99'],
   ])('accepts %j as %s', (input, expected) => {
     expect(parseAmount(input)).toEqual({ ok: true, amount: expected });
   });
@@ -29,10 +32,29 @@ describe('parseAmount', () => {
     [Number.POSITIVE_INFINITY, 'not finite'],
     ['1000000000.01', 'above the maximum'],
     [1e21, 'above the maximum'],
+    [1000000000.01, 'above the maximum'],
+    [1e-7, 'more than two decimals'],
+    [1.005, 'more than two decimals'],
+    [-1e21, 'not greater than zero'],
+    [-0, 'not greater than zero'],
     [null, 'not a number'],
     [true, 'not a number'],
   ])('rejects %j as %s', (input, problem) => {
     expect(parseAmount(input)).toEqual({ ok: false, problem });
+  });
+
+  it('reads a number the way it reads the number written out', () => {
+    // Every cent value up to 3,000.00, and every value with a third decimal up to 30.000.
+    const values = [
+      ...Array.from({ length: 300_000 }, (_, index) => (index + 1) / 100),
+      ...Array.from({ length: 30_000 }, (_, index) => (index + 1) / 1_000),
+    ];
+    const differing = values.filter((value) => {
+      const fromNumber = parseAmount(value);
+      const fromText = parseAmount(String(value));
+      return JSON.stringify(fromNumber) !== JSON.stringify(fromText);
+    });
+    expect(differing).toEqual([]);
   });
 
   it('honours a lower maximum', () => {

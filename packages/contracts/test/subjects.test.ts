@@ -44,7 +44,21 @@ describe('deriveId', () => {
     expect(deriveId('ns', 'name')).toBe('e7b9def1-a1af-56af-9957-ab818fb2046b');
   });
 
-  it('derives distinct item ids per index', () => {
-    expect(deriveItemId(batchId, 0)).not.toBe(deriveItemId(batchId, 1));
+  it('derives distinct item ids shaped like UUIDs for every index of a large batch', () => {
+    const ids = Array.from({ length: 200_000 }, (_, index) => deriveItemId(batchId, index));
+    expect(new Set(ids).size).toBe(ids.length);
+    for (const id of [ids[0], ids[1], ids.at(-1)]) {
+      expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-8[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    }
+    // Neighbouring items differ from the first character on, not only at the end.
+    expect(ids[0]?.slice(0, 4)).not.toBe(ids[1]?.slice(0, 4));
+  });
+
+  it('derives the same item id whatever batch came before', () => {
+    const first = deriveItemId('batch-a', 7);
+    expect(deriveItemId('batch-b', 7)).not.toBe(first);
+    expect(deriveItemId('batch-a', 7)).toBe(first);
+    // Ids already stored in event streams must not change.
+    expect(first).toBe('f429c482-4bc4-85a8-8abb-e2fa1b7da3d0');
   });
 });

@@ -51,6 +51,8 @@ export type LookupFn = (hostname: string) => Promise<Array<{ address: string }>>
 
 const defaultLookup: LookupFn = (hostname) => dnsLookup(hostname, { all: true, verbatim: true });
 
+const IPV4_CHARACTERS = /^[\d.]+$/;
+
 function bareHost(url: URL): string {
   const host = url.hostname.toLowerCase();
   const unbracketed = host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host;
@@ -155,8 +157,16 @@ export function checkOrderUrl(value: string, policy: AddressPolicy): UrlCheck {
   if (host === 'localhost' || host.endsWith('.localhost')) {
     return blocked(url, host, 'the local machine');
   }
-  if (isIP(host)) return checkAddress(url, host) ?? { ok: true, url };
+  if (mayBeIpLiteral(host) && isIP(host)) return checkAddress(url, host) ?? { ok: true, url };
   return { ok: true, url };
+}
+
+/**
+ * Tells cheaply whether a parsed host can be an IP literal: the URL parser writes every IPv4
+ * spelling as dotted decimal, and only IPv6 contains a colon. Names skip the costlier isIP.
+ */
+function mayBeIpLiteral(host: string): boolean {
+  return host.includes(':') || IPV4_CHARACTERS.test(host);
 }
 
 /**

@@ -12,7 +12,7 @@ import type { ImportSettings } from './run-import';
 
 export { type Config, configSchema } from './config';
 export { ImportRejection, type RejectionCode } from './import-rejection';
-export { MAX_CHUNK_ITEMS_BYTES } from './publish-batch';
+export { MAX_CHUNK_ITEMS_CHARS } from './publish-batch';
 export { normalizeAmountText } from './rows/amount-cell';
 export { type ImportOutcome, type ImportSettings, runImport } from './run-import';
 export { detectFormat } from './source/detect-format';

@@ -1,6 +1,6 @@
 import type { JetStreamClient, PubAck } from '@nats-io/jetstream';
 import {
-  createEvent,
+  assembleEvent,
   deriveId,
   deriveItemId,
   type EventType,
@@ -9,15 +9,15 @@ import {
   subjects,
 } from '@orderflow/contracts';
 import { encodeJson } from '@orderflow/service-kit';
-import { itemJsonBytes } from './item-json-size';
 import type { ValidItem } from './rows/validate-rows';
 
 /**
- * Largest JSON size of the items of one `batch.items_added` chunk, in bytes. It leaves room for
- * the envelope and stays far below the 1 MiB message limit, so chunks replicate and project
- * quickly.
+ * Largest length of the items' JSON in one `batch.items_added` chunk, in UTF-16 code units as
+ * JavaScript counts string length. A code unit takes at most 3 bytes in UTF-8, so a chunk stays
+ * under 768 KiB plus its envelope, inside the 1 MiB message limit, and plain ASCII chunks hold
+ * 256 KiB, which replicates and projects quickly.
  */
-export const MAX_CHUNK_ITEMS_BYTES = 256 * 1024;
+export const MAX_CHUNK_ITEMS_CHARS = 256 * 1024;
 
 /** Ids of the events of one import, derived from the batch id so that a redelivery repeats them. */
 export const importEventIds = {
@@ -37,9 +37,17 @@ export class EventPublisher {
 
   /** Starts a publish; waits first when the window of unacknowledged publishes is full. */
   async publish<T extends EventType>(event: OrderflowEvent<T>): Promise<void> {
+    await this.publishEncoded({
+      subject: subjects.event(event.batchId, event.type),
+      id: event.id,
+      data: encodeJson(event),
+    });
+  }
+
+  /** Starts the publish of an event already encoded, such as an item chunk. */
+  async publishEncoded(message: EncodedEvent): Promise<void> {
     if (this.pending.length >= this.windowSize) await this.pending.shift();
-    const subject = subjects.event(event.batchId, event.type);
-    const ack = this.js.publish(subject, encodeJson(event), { msgID: event.id });
+    const ack = this.js.publish(message.subject, message.data, { msgID: message.id });
     // Attach a handler now so that a failure is not reported as unhandled before flush() awaits it.
     ack.catch(() => undefined);
     this.pending.push(ack);
@@ -52,10 +60,22 @@ export class EventPublisher {
   }
 }
 
-/** Groups items into chunks whose JSON stays under {@link MAX_CHUNK_ITEMS_BYTES}. */
-export function* chunkItems(batchId: string, items: ValidItem[]): Generator<ImportedItem[]> {
-  let chunk: ImportedItem[] = [];
-  let chunkBytes = 0;
+/** An event as JSON bytes, with the subject and id it is published under. */
+export interface EncodedEvent {
+  subject: string;
+  id: string;
+  data: Uint8Array;
+}
+
+/**
+ * Groups items into chunks, each item already written as JSON, so that every item is serialised
+ * once and a chunk's size is the sum of its items' lengths. A chunk holds at most
+ * {@link MAX_CHUNK_ITEMS_CHARS} code units of item JSON, or one item when a single item is
+ * longer, which row validation prevents.
+ */
+export function* chunkItems(batchId: string, items: ValidItem[]): Generator<string[]> {
+  let chunk: string[] = [];
+  let chunkChars = 0;
   for (const [index, item] of items.entries()) {
     const imported: ImportedItem = {
       itemId: deriveItemId(batchId, index),
@@ -65,15 +85,15 @@ export function* chunkItems(batchId: string, items: ValidItem[]): Generator<Impo
       amount: item.amount,
       extra: item.extra,
     };
-    // One more byte for the comma between items.
-    const bytes = itemJsonBytes(imported) + 1;
-    if (chunk.length > 0 && chunkBytes + bytes > MAX_CHUNK_ITEMS_BYTES) {
+    const json = JSON.stringify(imported);
+    // One more code unit for the comma between items.
+    if (chunk.length > 0 && chunkChars + json.length + 1 > MAX_CHUNK_ITEMS_CHARS) {
       yield chunk;
       chunk = [];
-      chunkBytes = 0;
+      chunkChars = 0;
     }
-    chunk.push(imported);
-    chunkBytes += bytes;
+    chunk.push(json);
+    chunkChars += json.length + 1;
   }
   if (chunk.length > 0) yield chunk;
 }
@@ -84,9 +104,21 @@ export interface ImportEventContext {
   commandId: string;
 }
 
-/** Builds the `batch.items_added` event of one chunk. */
-export function itemsAddedEvent(context: ImportEventContext, chunk: number, items: ImportedItem[]) {
-  return createEvent(
+/** The end of an items_added event's JSON with no items: the empty list and two closing braces. */
+const EMPTY_ITEMS_END = '[]}}';
+
+/**
+ * Encodes the `batch.items_added` event of one chunk from its items' JSON. The envelope is
+ * serialised with an empty item list, whose place at the very end follows from the key order
+ * of the event and its data, and the items are set into it. The items come out of the row
+ * checks, so the event is not validated again here; the projector validates it when reading.
+ */
+export function itemsAddedMessage(
+  context: ImportEventContext,
+  chunk: number,
+  itemsJson: string[],
+): EncodedEvent {
+  const envelope = assembleEvent(
     'batch.items_added',
     {
       source: 'importer',
@@ -94,6 +126,16 @@ export function itemsAddedEvent(context: ImportEventContext, chunk: number, item
       causationId: context.commandId,
       id: importEventIds.itemsAdded(context.batchId, chunk),
     },
-    { chunk, items },
+    { chunk, items: [] },
   );
+  const empty = JSON.stringify(envelope);
+  if (!empty.endsWith(EMPTY_ITEMS_END)) {
+    throw new Error(`the items_added envelope does not end with its item list: ${empty}`);
+  }
+  const json = `${empty.slice(0, -EMPTY_ITEMS_END.length)}[${itemsJson.join(',')}]}}`;
+  return {
+    subject: subjects.event(context.batchId, 'batch.items_added'),
+    id: envelope.id,
+    data: Buffer.from(json),
+  };
 }

@@ -8,7 +8,7 @@ import {
   EventPublisher,
   type ImportEventContext,
   importEventIds,
-  itemsAddedEvent,
+  itemsAddedMessage,
 } from './publish-batch';
 import { type OpenBucket, readSource, type SourceLimits } from './read-source';
 import { rowError } from './rows/row-errors';
@@ -115,7 +115,7 @@ async function publishBatch(
 ): Promise<Omit<Extract<ImportOutcome, { status: 'created' }>, 'readMs'>> {
   let chunkCount = 0;
   for (const items of chunkItems(command.batchId, result.items)) {
-    await publisher.publish(itemsAddedEvent(context, chunkCount, items));
+    await publisher.publishEncoded(itemsAddedMessage(context, chunkCount, items));
     chunkCount += 1;
   }
   // Every chunk must be stored before `batch.created`, because the read model shows the batch

@@ -8,7 +8,7 @@ import {
 } from '@orderflow/contracts';
 import { encodeJson } from '@orderflow/service-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MAX_CHUNK_ITEMS_BYTES } from '../src/publish-batch';
+import { MAX_CHUNK_ITEMS_CHARS } from '../src/publish-batch';
 import { type ImporterFixture, startImporterFixture } from './support/importer-fixture';
 
 let fixture: ImporterFixture;
@@ -35,35 +35,41 @@ async function waitForIdleConsumer(): Promise<void> {
 }
 
 describe('importer delivery', () => {
-  it('splits batches into chunks under limit', async () => {
-    const note = 'n'.repeat(300);
-    const items = Array.from({ length: 3_000 }, (_, i) => ({
-      order_url: `https://shop.example.com/orders/${i}`,
-      amount: (i % 100) + 1,
-      note,
-    }));
-    const source = await fixture.upload(
-      Buffer.from(JSON.stringify({ task_items: items })),
-      undefined,
-      'json',
-    );
-    const result = await fixture.importAndWait(source);
+  it.each([
+    ['ASCII', 'n'.repeat(300), MAX_CHUNK_ITEMS_CHARS + 1_024],
+    ['three-byte UTF-8', '注文メモ'.repeat(75), 3 * MAX_CHUNK_ITEMS_CHARS + 1_024],
+  ])(
+    'splits a batch with %s extra columns into chunks under the message limit',
+    async (_name, note, maxBytes) => {
+      const items = Array.from({ length: 3_000 }, (_, i) => ({
+        order_url: `https://shop.example.com/orders/${i}`,
+        amount: (i % 100) + 1,
+        note,
+      }));
+      const source = await fixture.upload(
+        Buffer.from(JSON.stringify({ task_items: items })),
+        undefined,
+        'json',
+      );
+      const result = await fixture.importAndWait(source);
 
-    const chunks = result.events.filter((event) => event.type === 'batch.items_added');
-    expect(result.created?.data.itemCount).toBe(3_000);
-    expect(result.created?.data.chunkCount).toBe(chunks.length);
-    expect(chunks.length).toBeGreaterThan(3);
-    for (const [number, chunk] of chunks.entries()) {
-      const bytes = Buffer.byteLength(JSON.stringify(chunk));
-      expect(chunk.type).toBe('batch.items_added');
-      expect(chunk.type === 'batch.items_added' ? chunk.data.chunk : -1).toBe(number);
-      expect(bytes).toBeLessThan(MAX_CHUNK_ITEMS_BYTES + 1_024);
-      expect(bytes).toBeLessThan(MAX_MESSAGE_BYTES);
-    }
-    const batchId = result.created?.batchId ?? '';
-    expect(result.items.map((item) => item.index)).toEqual(items.map((_, i) => i));
-    expect(result.items[2_999]?.itemId).toBe(deriveItemId(batchId, 2_999));
-  });
+      const chunks = result.events.filter((event) => event.type === 'batch.items_added');
+      expect(result.created?.data.itemCount).toBe(3_000);
+      expect(result.created?.data.chunkCount).toBe(chunks.length);
+      expect(chunks.length).toBeGreaterThan(3);
+      for (const [number, chunk] of chunks.entries()) {
+        const bytes = Buffer.byteLength(JSON.stringify(chunk));
+        expect(chunk.type).toBe('batch.items_added');
+        expect(chunk.type === 'batch.items_added' ? chunk.data.chunk : -1).toBe(number);
+        expect(bytes).toBeLessThan(maxBytes);
+        expect(bytes).toBeLessThan(MAX_MESSAGE_BYTES);
+      }
+      const batchId = result.created?.batchId ?? '';
+      expect(result.items.map((item) => item.index)).toEqual(items.map((_, i) => i));
+      expect(result.items[2_999]?.itemId).toBe(deriveItemId(batchId, 2_999));
+      expect(result.items[2_999]?.extra).toEqual({ note });
+    },
+  );
 
   it('publishes no second batch on redelivery', async () => {
     const source = await fixture.upload(
