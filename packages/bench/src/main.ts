@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { runBrowserBenchmark } from '@orderflow/browser-worker/bench';
 import { runApiLatencyBenchmark, runProjectionCatchUpBenchmark } from '@orderflow/gateway/bench';
@@ -6,7 +6,7 @@ import { startNatsServer } from '@orderflow/harness';
 import { runImportBenchmark } from '@orderflow/importer/bench';
 import { runPipelineBenchmark } from './pipeline-bench';
 import { measureRawJetStream } from './raw-jetstream';
-import { type BenchmarkSection, renderReport } from './report';
+import { type BenchmarkSection, renderReport, renderSections } from './report';
 
 const COMMAND = 'pnpm bench';
 const only = process.argv.slice(2);
@@ -148,10 +148,15 @@ for (const [name, run] of benchmarks) {
   sections.push(await run());
 }
 
+// One benchmark alone prints its figures and leaves the report alone: the report holds figures
+// of one complete run, so that each figure was measured beside the others.
+if (only.length > 0) {
+  process.stdout.write(`\n${renderSections(sections)}\n`);
+  progress('printed only; run `pnpm bench` without names to refresh docs/benchmarks.md');
+  process.exit(0);
+}
 const target = fileURLToPath(new URL('../../../docs/benchmarks.md', import.meta.url));
-writeFileSync(
-  target,
-  renderReport(sections, only.length ? `${COMMAND} ${only.join(' ')}` : COMMAND),
-);
+const previous = existsSync(target) ? readFileSync(target, 'utf8') : undefined;
+writeFileSync(target, renderReport(sections, COMMAND, previous));
 progress(`wrote ${target}`);
 process.exit(0);

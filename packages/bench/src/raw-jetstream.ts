@@ -13,7 +13,8 @@ export async function measureRawJetStream(
   count: number,
   payloadBytes: number,
 ): Promise<{ messagesPerSecond: number; seconds: number }> {
-  const connection = await connect({ servers: natsUrl });
+  // The same client settings as the services' connections, so that the reference is comparable.
+  const connection = await connect({ servers: natsUrl, noAsyncTraces: true });
   const jsm = await jetstreamManager(connection);
   const stream = `BENCH_RAW_${Date.now()}`;
   await jsm.streams.add({ name: stream, subjects: [`bench.raw.${stream}`] });

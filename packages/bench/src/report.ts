@@ -37,22 +37,22 @@ export function describeMachine(): string[] {
   ];
 }
 
-/** Renders the benchmark report as Markdown. */
-export function renderReport(sections: BenchmarkSection[], command: string): string {
-  const lines = [
-    '# Benchmarks',
-    '',
-    `<!-- Written by \`${command}\`; rerun it to refresh. -->`,
-    '',
-    'Each figure is compared with a reference measured in the same run on the same machine,',
-    'because these machines are shared and absolute numbers move from run to run.',
-    '',
-    '## Machine',
-    '',
-    ...describeMachine(),
-    `- Command: \`${command}\``,
-    '',
-  ];
+/** The line after which docs/benchmarks.md holds notes written by hand. */
+export const KEPT_NOTES_MARKER =
+  '<!-- Notes below this line are written by hand and kept when the benchmarks run again. -->';
+
+/**
+ * Returns the hand-written notes of an earlier report, from its marker line on, or the marker
+ * alone when the report has none.
+ */
+export function keptNotes(previous: string | undefined): string {
+  const start = previous === undefined ? -1 : previous.indexOf(KEPT_NOTES_MARKER);
+  return previous === undefined || start < 0 ? `${KEPT_NOTES_MARKER}\n` : previous.slice(start);
+}
+
+/** Renders the figures of some benchmarks as Markdown sections. */
+export function renderSections(sections: BenchmarkSection[]): string {
+  const lines: string[] = [];
   for (const section of sections) {
     lines.push(`## ${section.title}`, '', section.description, '');
     lines.push('| figure | value | reference | ratio | goal |', '|---|---|---|---|---|');
@@ -73,4 +73,30 @@ export function renderReport(sections: BenchmarkSection[], command: string): str
     if (section.notes?.length) lines.push('');
   }
   return lines.join('\n');
+}
+
+/**
+ * Renders the whole report: machine, command and every section, then the hand-written notes of
+ * the previous report, so that a rerun refreshes the figures and keeps the notes.
+ */
+export function renderReport(
+  sections: BenchmarkSection[],
+  command: string,
+  previous: string | undefined,
+): string {
+  const head = [
+    '# Benchmarks',
+    '',
+    `<!-- Written by \`${command}\`; rerun it to refresh. -->`,
+    '',
+    'Each figure is compared with a reference measured in the same run on the same machine,',
+    'because these machines are shared and absolute numbers move from run to run.',
+    '',
+    '## Machine',
+    '',
+    ...describeMachine(),
+    `- Command: \`${command}\``,
+    '',
+  ];
+  return `${head.join('\n')}\n${renderSections(sections)}\n${keptNotes(previous)}`;
 }

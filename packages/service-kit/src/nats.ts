@@ -15,6 +15,7 @@ export interface ConnectNatsOptions {
 /**
  * Connects to NATS with reconnection that never gives up, and logs every status change of the
  * connection until it closes. The initial connection also retries until the server responds.
+ * Requests carry no async stack traces, which cost more than the publish itself.
  */
 export async function connectNats(options: ConnectNatsOptions): Promise<NatsConnection> {
   const log = options.log.child({ component: 'nats' });
@@ -26,6 +27,10 @@ export async function connectNats(options: ConnectNatsOptions): Promise<NatsConn
     reconnectTimeWait: options.reconnectTimeWaitMs ?? 1_000,
     waitOnFirstConnect: true,
     timeout: 5_000,
+    // Without it the client builds two errors with stack traces for every request, JetStream
+    // publish acks included, in case one times out. In one profiled pipeline benchmark run that
+    // was about a seventh of the scheduler's CPU time. Timeouts still report the subject.
+    noAsyncTraces: true,
   });
   log.info({ server: connection.getServer() }, 'connected to NATS');
   void watchStatus(connection, log);

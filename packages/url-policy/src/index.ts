@@ -1,4 +1,5 @@
 export { type AddressClass, classifyAddress } from './address-class';
+export { matchesGlob } from './glob';
 export {
   type AddressPolicy,
   addressPolicyConfigShape,

@@ -2,6 +2,7 @@ import { lookup as dnsLookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import { envList } from '@orderflow/service-kit';
 import { classifyAddress } from './address-class';
+import { matchesGlob } from './glob';
 
 /** Maximum length of an order link, in characters. */
 export const MAX_ORDER_URL_LENGTH = 2_048;
@@ -59,18 +60,9 @@ function bareHost(url: URL): string {
   return unbracketed.endsWith('.') ? unbracketed.slice(0, -1) : unbracketed;
 }
 
-function globToRegExp(glob: string): RegExp {
-  const escaped = glob
-    .trim()
-    .toLowerCase()
-    .replace(/^\[|\]$/g, '')
-    .replace(/[.+?^${}()|[\]\\]/g, '\\$&')
-    .replace(/\*/g, '.*');
-  return new RegExp(`^${escaped}$`);
-}
-
+/** Tells whether a host matches one of the globs; an IPv6 glob may keep its brackets. */
 function matchesAny(host: string, globs: string[]): boolean {
-  return globs.some((glob) => globToRegExp(glob).test(host));
+  return globs.some((glob) => matchesGlob(host, glob.trim().replace(/^\[|\]$/g, '')));
 }
 
 function blocked(url: URL, address: string, kind: string): UrlCheck {

@@ -1,21 +1,13 @@
+import { matchesGlob } from '@orderflow/url-policy';
 import type { Recipe } from './recipe';
 import type { RecipeMatch } from './recipe-schema';
 
-function globToRegExp(glob: string): RegExp {
-  const escaped = glob
-    .trim()
-    .toLowerCase()
-    .replace(/[.+?^${}()|[\]\\]/g, '\\$&')
-    .replace(/\*/g, '.*');
-  return new RegExp(`^${escaped}$`);
-}
-
 function matches(match: RecipeMatch, url: URL): boolean {
-  const host = url.hostname.toLowerCase();
-  if (!match.hosts.some((glob) => globToRegExp(glob).test(host))) return false;
+  const host = url.hostname;
+  if (!match.hosts.some((glob) => matchesGlob(host, glob))) return false;
   if (!match.paths) return true;
-  const path = url.pathname.toLowerCase();
-  return match.paths.some((glob) => globToRegExp(glob).test(path));
+  const path = url.pathname;
+  return match.paths.some((glob) => matchesGlob(path, glob));
 }
 
 /** Picks the first recipe whose host (and path, when given) globs match the link, else `fallback`. */
