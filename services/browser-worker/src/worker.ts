@@ -14,7 +14,7 @@ import type { Config } from './config';
 import { EventPublisher } from './event-publisher';
 import { attemptKey, handleWork, type RunningAttempts } from './handle-work';
 import { CancelledBatches, watchInterrupts } from './interrupt-watch';
-import { PullLoop } from './pull-loop';
+import { WorkPuller } from './work-puller';
 import { defaultRecipe } from './recipes/default-recipe';
 import { loadRecipes } from './recipes/load-recipes';
 import type { Recipe } from './recipes/recipe';
@@ -118,7 +118,7 @@ export async function startBrowserWorker(
   );
   await deps.connection.flush();
 
-  const loops = proxies.map((proxy, slot) => {
+  const contexts = proxies.map((proxy, slot) => {
     const attemptDeps: AttemptDeps = {
       host,
       proxy,
@@ -145,10 +145,15 @@ export async function startBrowserWorker(
       isStopping: () => stopping,
       recordOutcome: metrics.record,
     };
-    const loop = new PullLoop(consumer, (msg) => handleWork(msg, context), attemptDeps.log);
-    loop.start();
-    return loop;
+    return context;
   });
+  const puller = new WorkPuller(
+    consumer,
+    contexts.length,
+    (slot, msg) => handleWork(msg, contexts[slot] as (typeof contexts)[number]),
+    log,
+  );
+  puller.start();
   log.info({ slots: config.WORKER_CONCURRENCY }, 'browser worker started');
 
   return {
@@ -162,7 +167,7 @@ export async function startBrowserWorker(
         { running: running.size, graceMs: config.SHUTDOWN_GRACE_MS },
         'stopping browser worker',
       );
-      const loopsDone = Promise.all(loops.map((loop) => loop.stop()));
+      const loopsDone = puller.stop();
       const grace = new Promise<'grace over'>((resolve) => {
         setTimeout(() => resolve('grace over'), config.SHUTDOWN_GRACE_MS).unref();
       });
