@@ -16,10 +16,10 @@ interface OpenPull {
 }
 
 /**
- * Pulls work for a number of slots and never asks for more messages than it has idle slots, so
- * that no message waits in the worker while its `ack_wait` runs. Idle slots are gathered and
- * asked for in one pull request: slots that finish together cost one request instead of one
- * each, and the request stays open, handing each message to a slot as it arrives. `stop()`
+ * Pulls work for a number of slots and never requests more messages than it has idle slots, so
+ * that no message waits in the worker while its `ack_wait` runs. Idle slots are gathered into
+ * one pull request: slots that finish together cost one request instead of one each, and the
+ * request stays open, handing each message to a slot as it arrives. `stop()`
  * ends the waiting requests at once and waits for the messages in hand.
  */
 export class WorkPuller {
@@ -56,7 +56,7 @@ export class WorkPuller {
     }
   }
 
-  /** Asks for work for the idle slots once the current turn of the event loop is over. */
+  /** Requests work for the idle slots once the current turn of the event loop is over. */
   private scheduleRefill(): void {
     if (this.refillScheduled || this.stopping) return;
     this.refillScheduled = true;

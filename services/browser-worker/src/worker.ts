@@ -14,11 +14,11 @@ import type { Config } from './config';
 import { EventPublisher } from './event-publisher';
 import { attemptKey, handleWork, type RunningAttempts } from './handle-work';
 import { CancelledBatches, watchInterrupts } from './interrupt-watch';
-import { WorkPuller } from './work-puller';
 import { defaultRecipe } from './recipes/default-recipe';
 import { loadRecipes } from './recipes/load-recipes';
 import type { Recipe } from './recipes/recipe';
 import { selectRecipe } from './recipes/select-recipe';
+import { WorkPuller } from './work-puller';
 
 /** Connections and options the worker receives from its composition root. */
 export interface BrowserWorkerDeps {
@@ -33,7 +33,7 @@ export interface BrowserWorkerDeps {
 /** A running browser worker. */
 export interface BrowserWorker {
   workerId: string;
-  /** True once Chromium runs and the pull loops have started, until shutdown begins. */
+  /** True once Chromium runs and pulling has started, until shutdown begins. */
   isReady(): boolean;
   /** Number of attempts running now. */
   runningCount(): number;
@@ -65,7 +65,7 @@ async function startProxies(config: Config, log: Logger): Promise<AddressProxy[]
   return proxies;
 }
 
-/** Starts the browser worker: loads recipes, launches Chromium and starts one pull loop per slot. */
+/** Starts the browser worker: loads recipes, launches Chromium and starts pulling work for its slots. */
 export async function startBrowserWorker(
   config: Config,
   deps: BrowserWorkerDeps,
@@ -167,15 +167,15 @@ export async function startBrowserWorker(
         { running: running.size, graceMs: config.SHUTDOWN_GRACE_MS },
         'stopping browser worker',
       );
-      const loopsDone = puller.stop();
+      const pullingDone = puller.stop();
       const grace = new Promise<'grace over'>((resolve) => {
         setTimeout(() => resolve('grace over'), config.SHUTDOWN_GRACE_MS).unref();
       });
-      if ((await Promise.race([loopsDone, grace])) === 'grace over') {
+      if ((await Promise.race([pullingDone, grace])) === 'grace over') {
         log.warn({ running: running.size }, 'grace period over; stopping running attempts');
         for (const attempt of running.values()) attempt.interrupt('shutdown');
       }
-      await loopsDone;
+      await pullingDone;
       for (const subscription of subscriptions) subscription.unsubscribe();
       await Promise.all(proxies.map((proxy) => proxy.close()));
       await host.close();
