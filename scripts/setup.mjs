@@ -3,10 +3,16 @@
 // nats-server and Chromium binaries. Uses only Node built-ins because it runs before
 // `pnpm install`. Safe to run again: each step checks before it acts.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 
 const PNPM_VERSION = '10.34.9';
+/** The services that have an image, each deployed with `pnpm deploy` in its Dockerfile. */
+const SERVICES = ['gateway', 'importer', 'scheduler', 'browser-worker'];
+/** Records the lockfile whose production dependencies are in pnpm's metadata cache. */
+const DEPLOY_METADATA_MARKER = join('node_modules', '.orderflow-deploy-metadata');
 const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
 const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive', TURBO_TELEMETRY_DISABLED: '1' };
 
@@ -89,8 +95,40 @@ function ensureChromium() {
   if (!findOnPath('chromium')) aptInstall('chromium', 'Chromium');
 }
 
+/**
+ * Fills pnpm's metadata cache with the production dependencies of every service. The image
+ * builds run `pnpm deploy --legacy --offline`, and deploy/test runs the same command without
+ * network, which resolves versions from that cache. A frozen-lockfile install leaves the cache
+ * empty on a fresh machine, so each service is deployed once here, online, into a folder that
+ * is then removed. Runs again only when the lockfile changes.
+ */
+function warmDeployMetadata() {
+  const lockfileHash = createHash('sha256').update(readFileSync('pnpm-lock.yaml')).digest('hex');
+  if (existsSync(DEPLOY_METADATA_MARKER)) {
+    if (readFileSync(DEPLOY_METADATA_MARKER, 'utf8').trim() === lockfileHash) return;
+  }
+  for (const service of SERVICES) {
+    const target = mkdtempSync(join(tmpdir(), 'orderflow-deploy-metadata-'));
+    try {
+      run('pnpm', [
+        '--filter',
+        `@orderflow/${service}`,
+        '--prod',
+        'deploy',
+        '--legacy',
+        '--prefer-offline',
+        join(target, 'app'),
+      ]);
+    } finally {
+      rmSync(target, { recursive: true, force: true });
+    }
+  }
+  writeFileSync(DEPLOY_METADATA_MARKER, `${lockfileHash}\n`);
+}
+
 ensurePnpm();
 run('pnpm', ['install', '--frozen-lockfile', '--prefer-offline']);
+warmDeployMetadata();
 ensureNatsServer();
 ensureChromium();
 log('ready');
