@@ -4,9 +4,17 @@
 // `pnpm install`. Safe to run again: each step checks before it acts.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmdirSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { delimiter, dirname, join, relative, resolve } from 'node:path';
 
 const PNPM_VERSION = '10.34.9';
 /** The services that have an image, each deployed with `pnpm deploy` in its Dockerfile. */
@@ -96,6 +104,17 @@ function ensureChromium() {
 }
 
 /**
+ * Returns where pnpm 10's legacy deploy also writes an empty `node_modules/.bin` for a target
+ * folder: the target's path relative to the repository, joined to the service's folder. It
+ * lands inside the checkout, so it is removed with the target.
+ */
+function strayBinFolder(service, target) {
+  const serviceDir = resolve('services', service);
+  const stray = join(serviceDir, relative(process.cwd(), target));
+  return stray.startsWith(`${process.cwd()}/`) ? stray : join(serviceDir, '.none');
+}
+
+/**
  * Fills pnpm's metadata cache with the production dependencies of every service. The image
  * builds run `pnpm deploy --legacy --offline`, and deploy/test runs the same command without
  * network, which resolves versions from that cache. A frozen-lockfile install leaves the cache
@@ -109,6 +128,7 @@ function warmDeployMetadata() {
   }
   for (const service of SERVICES) {
     const target = mkdtempSync(join(tmpdir(), 'orderflow-deploy-metadata-'));
+    const app = join(target, 'app');
     try {
       run('pnpm', [
         '--filter',
@@ -117,10 +137,16 @@ function warmDeployMetadata() {
         'deploy',
         '--legacy',
         '--prefer-offline',
-        join(target, 'app'),
+        app,
       ]);
     } finally {
       rmSync(target, { recursive: true, force: true });
+      const stray = strayBinFolder(service, target);
+      rmSync(stray, { recursive: true, force: true });
+      // The folder that held it goes too when nothing else is in it.
+      if (existsSync(dirname(stray)) && readdirSync(dirname(stray)).length === 0) {
+        rmdirSync(dirname(stray));
+      }
     }
   }
   writeFileSync(DEPLOY_METADATA_MARKER, `${lockfileHash}\n`);

@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readdirSync, readFileSync, rmdirSync, rmSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseDockerfile, SERVICES } from '../src/index';
 import { DEPLOY_DIR, REPOSITORY_DIR, temporaryDirectory } from './fixtures';
@@ -37,13 +37,31 @@ function importInside(appDir: string, module: string): string {
   });
 }
 
+/**
+ * Returns where pnpm 10's legacy deploy also writes an empty `node_modules/.bin` for a target
+ * folder: the target's path relative to the repository, joined to the service's folder.
+ */
+function strayBinFolder(service: string, target: string): string {
+  return join(REPOSITORY_DIR, 'services', service, relative(REPOSITORY_DIR, target));
+}
+
 function deploy(service: string): string {
-  const appDir = join(temporaryDirectory(), 'app');
-  execFileSync('sh', ['-c', deployCommandOf(service, appDir)], {
-    cwd: REPOSITORY_DIR,
-    env: { ...process.env, CI: 'true' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const target = temporaryDirectory();
+  const appDir = join(target, 'app');
+  try {
+    execFileSync('sh', ['-c', deployCommandOf(service, appDir)], {
+      cwd: REPOSITORY_DIR,
+      env: { ...process.env, CI: 'true' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+  } finally {
+    // Keeps the checkout clean; the stray folder is outside the temporary one.
+    const stray = strayBinFolder(service, target);
+    if (stray.startsWith(`${REPOSITORY_DIR}/`)) {
+      rmSync(stray, { recursive: true, force: true });
+      if (readdirSync(dirname(stray)).length === 0) rmdirSync(dirname(stray));
+    }
+  }
   return appDir;
 }
 
