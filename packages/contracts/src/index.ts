@@ -9,6 +9,7 @@ export {
   minorUnitsToAmount,
   parseAmount,
 } from './amount';
+export { normalizeColumnName } from './columns';
 export {
   type BatchCommand,
   batchCommandSchema,

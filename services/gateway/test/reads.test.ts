@@ -243,6 +243,21 @@ describe('export', () => {
     expect(sheet.getRow(4).getCell(7).value).toBe(0);
   });
 
+  test('export fills required columns under spreadsheet names', async () => {
+    // The header of a sheet as people write it: `Order URL` is the import's order_url column,
+    // and a second column spelled order_url was imported as an extra column.
+    const script = new BatchScript(newId(), 1);
+    const columns = ['Customer', 'Order URL', ' Amount ', 'order_url'];
+    await fixture.publish(
+      ...script.imported({ columns, extra: { Customer: 'Acme GmbH', order_url: 'note' } }),
+    );
+    await batchWhen(fixture, script.batchId);
+
+    const response = await fixture.request(`${BASE}/${script.batchId}/export?format=csv`);
+    const lines = (await response.text()).trimEnd().split('\r\n');
+    expect(lines[1]).toBe('Acme GmbH,https://shop.test/orders/0,1.50,note,pending,,,,0');
+  });
+
   test('unknown format is rejected with 422', async () => {
     const script = await importedBatch(1);
     expect((await fixture.request(`${BASE}/${script.batchId}/export?format=pdf`)).status).toBe(422);

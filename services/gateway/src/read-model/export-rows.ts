@@ -1,3 +1,4 @@
+import { normalizeColumnName } from '@orderflow/contracts';
 import type { ReadModelDb } from '../db/database';
 import type { BatchRow, ItemRow } from '../db/schema';
 import { listItemsAfter } from './queries';
@@ -19,18 +20,36 @@ export function exportHeader(batch: BatchRow): string[] {
   return [...original, ...RESULT_COLUMNS];
 }
 
-function originalValue(item: ItemRow, column: string): string {
-  const key = column.trim().toLowerCase();
-  if (key === 'order_url') return item.order_url ?? '';
-  if (key === 'amount') return item.amount ?? '';
-  return item.extra[column] ?? '';
+const ORDER_URL_KEY = normalizeColumnName('order_url');
+const AMOUNT_KEY = normalizeColumnName('amount');
+
+/**
+ * Returns a row's values for the original columns. The first column named like `order_url` or
+ * `amount` under the import's header rule (`Order URL` too) is the required column; a later
+ * column with such a name was imported as an extra column and keeps its own value.
+ */
+function originalValues(item: ItemRow, columns: string[]): string[] {
+  let orderUrlSeen = false;
+  let amountSeen = false;
+  return columns.map((column) => {
+    const key = normalizeColumnName(column);
+    if (key === ORDER_URL_KEY && !orderUrlSeen) {
+      orderUrlSeen = true;
+      return item.order_url ?? '';
+    }
+    if (key === AMOUNT_KEY && !amountSeen) {
+      amountSeen = true;
+      return item.amount ?? '';
+    }
+    return item.extra[column] ?? '';
+  });
 }
 
 /** Builds one export row, in the order of {@link exportHeader}. */
 export function exportRow(batch: BatchRow, item: ItemRow): Array<string | number> {
   const original = batch.columns.length > 0 ? batch.columns : ['order_url', 'amount'];
   return [
-    ...original.map((column) => originalValue(item, column)),
+    ...originalValues(item, original),
     item.status,
     item.order_number ?? '',
     item.final_order_url ?? '',

@@ -1,3 +1,4 @@
+import { normalizeColumnName } from '@orderflow/contracts';
 /** Names of the columns every import needs, as the legacy interface spells them. */
 export const REQUIRED_COLUMNS = { orderUrl: 'order_url', amount: 'amount' } as const;
 
@@ -21,12 +22,7 @@ export interface HeaderMap {
 }
 
 /** Normalises a header name: case, surrounding spaces and `_` versus space do not matter. */
-export function normalizeHeader(name: string): string {
-  return name
-    .trim()
-    .toLowerCase()
-    .replace(/[\s_]+/g, ' ');
-}
+export const normalizeHeader = normalizeColumnName;
 
 const ORDER_URL_KEY = normalizeHeader(REQUIRED_COLUMNS.orderUrl);
 const AMOUNT_KEY = normalizeHeader(REQUIRED_COLUMNS.amount);
