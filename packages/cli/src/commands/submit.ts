@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { openAsBlob } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { basename, extname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { isObject, summarizeBatch } from '../batch-summary';
@@ -192,12 +192,17 @@ async function buildUploadForm(
   extension: string,
   options: CreateOptions,
 ): Promise<FormData> {
-  // openAsBlob reads the file as the request is sent, so large workbooks are not buffered.
-  const file = await openAsBlob(path, { type: UPLOAD_TYPES[extension]! }).catch(
-    (error: unknown) => {
-      throw toFileError(path, 'read', error);
-    },
-  );
+  // openAsBlob reads the file as the request is sent, so large workbooks are not buffered. It
+  // throws a bare "Unable to open file as blob" for a missing file, so a stat comes first to
+  // report the real reason.
+  let file: Blob;
+  try {
+    const info = await stat(path);
+    if (info.isDirectory()) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
+    file = await openAsBlob(path, { type: UPLOAD_TYPES[extension]! });
+  } catch (error) {
+    throw toFileError(path, 'read', error);
+  }
   const form = new FormData();
   form.set('name', options.name ?? defaultName(path));
   for (const [field, value] of Object.entries(options)) {
