@@ -250,6 +250,18 @@ describe('importer with workbooks', () => {
       expect.objectContaining({ row: 1, column: 'order_url', problem: 'missing_column' }),
     ]);
     expect(result.rejected?.data.message).toContain('url, amount');
+    expect(result.rejected?.data.message).toContain('has the column order_url:');
+  });
+
+  it('names both missing columns in the plural', async () => {
+    const file = await buildWorkbook((workbook) => {
+      const sheet = workbook.addWorksheet('Orders');
+      sheet.addRow(['link', 'price']);
+      sheet.addRow(['https://shop.example.com/1', 5]);
+    });
+    const result = await fixture.importAndWait(await fixture.upload(file));
+
+    expect(result.rejected?.data.message).toContain('has the columns order_url and amount:');
   });
 
   it('rejects a header without data rows', async () => {

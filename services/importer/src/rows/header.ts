@@ -118,7 +118,8 @@ export class HeaderSearch {
       missing: this.best.missing,
       row: this.best.row,
       message:
-        `No header row has the column ${this.best.missing.join(' and ')}: the closest, row ` +
+        `No header row has the ${this.best.missing.length > 1 ? 'columns' : 'column'} ` +
+        `${this.best.missing.join(' and ')}: the closest, row ` +
         `${this.best.row}${where}, has ${found}. The import needs ${expected}`,
     };
   }
