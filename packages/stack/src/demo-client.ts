@@ -82,6 +82,11 @@ export class DemoClient {
     return ((await response.json()) as { items: DemoItem[] }).items;
   }
 
+  /** Downloads a file the API links to, such as a failure screenshot. */
+  async download(path: string): Promise<Uint8Array> {
+    return new Uint8Array(await (await this.request(path)).arrayBuffer());
+  }
+
   async export(batchId: string, format: 'xlsx' | 'csv'): Promise<Uint8Array> {
     const response = await this.request(`${API}/${batchId}/export?format=${format}`);
     return new Uint8Array(await response.arrayBuffer());

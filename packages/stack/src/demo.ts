@@ -120,25 +120,32 @@ async function main(): Promise<number> {
     const exportPath = join(resultsDir, `results-${created.id}.xlsx`);
     writeFileSync(exportPath, exported);
 
+    // The stack stops when the demo ends, so screenshot links would lead nowhere: each
+    // failure's screenshot is saved beside the results workbook instead.
+    const screenshotsDir = join(resultsDir, `screenshots-${created.id}`);
+    mkdirSync(screenshotsDir, { recursive: true });
+    const screenshots = new Map<number, string>();
+    for (const item of failures) {
+      if (!item.screenshot_url) continue;
+      const path = join(screenshotsDir, `row-${item.row_number}.png`);
+      writeFileSync(path, await client.download(item.screenshot_url));
+      screenshots.set(item.row_number, path);
+    }
+
     say('');
-    say(`Batch ${batch.id} ended ${batch.status}.`);
+    say(`Batch ${batch.id} finished with status ${batch.status}.`);
     say(
       `  success ${batch.counts.success}, failed ${batch.counts.failed}, skipped ${batch.counts.skipped}`,
     );
     if (failures.length > 0) say('Failed rows:');
     for (const item of failures) {
-      const screenshot = item.screenshot_url
-        ? `${stack.gatewayUrl}${item.screenshot_url}`
-        : 'no screenshot';
+      const screenshot = screenshots.get(item.row_number) ?? 'no screenshot';
       say(
         `  row ${item.row_number}: ${item.error_code} after ${item.attempts} attempt(s): ${item.failure_reason}`,
       );
       say(`    screenshot: ${screenshot}`);
     }
     say(`Results workbook: ${exportPath}`);
-    say(
-      `(Screenshot links need the header "Authorization: Bearer ${stack.apiToken}" while a stack runs.)`,
-    );
 
     const problems = compare(batch, failures);
     if (problems.length === 0) {
