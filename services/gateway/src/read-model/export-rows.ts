@@ -24,9 +24,9 @@ const ORDER_URL_KEY = normalizeColumnName('order_url');
 const AMOUNT_KEY = normalizeColumnName('amount');
 
 /**
- * Returns a row's values for the original columns. The first column named like `order_url` or
- * `amount` under the import's header rule (`Order URL` too) is the required column; a later
- * column with such a name was imported as an extra column and keeps its own value.
+ * Returns a row's values for the original columns. The import's header rule decides which
+ * columns are `order_url` and `amount`, so `Order URL` counts too. Only the first such column
+ * is the required one, because a later column of the same name was imported as an extra.
  */
 function originalValues(item: ItemRow, columns: string[]): string[] {
   let orderUrlSeen = false;
