@@ -39,8 +39,21 @@ function byOrderId(items: ApiItem[]): Map<string, ApiItem> {
   return new Map(items.map((item) => [orderIdOf(item.order_url), item]));
 }
 
-async function expectScreenshot(link: string | null, orderId: string): Promise<void> {
-  expect(link, `screenshot link of ${orderId}`).not.toBeNull();
+/** Returns the capture notes of an attempt's log, to explain a missing screenshot. */
+async function captureNotes(logLink: string | null | undefined): Promise<string> {
+  if (!logLink) return 'no log either';
+  const { bytes } = await e2e.api.download(logLink);
+  const log = JSON.parse(Buffer.from(bytes).toString('utf8')) as { notes?: string[] };
+  return (log.notes ?? []).join('; ') || 'no notes';
+}
+
+async function expectScreenshot(
+  link: string | null,
+  orderId: string,
+  logLink?: string | null,
+): Promise<void> {
+  const explanation = link === null ? ` (capture notes: ${await captureNotes(logLink)})` : '';
+  expect(link, `screenshot link of ${orderId}${explanation}`).not.toBeNull();
   const { contentType, bytes } = await e2e.api.download(link!);
   expect(contentType, `screenshot type of ${orderId}`).toBe('image/png');
   expect([...bytes.subarray(0, 8)], `PNG signature of ${orderId}`).toEqual(PNG_SIGNATURE);
@@ -70,12 +83,12 @@ test('failures report codes, screenshots, retry and hand update', async () => {
     expect(item!.error_code, `error code of ${orderId}`).toBe(code);
     expect(item!.failure_reason, `failure reason of ${orderId}`).toBeTruthy();
     expect(item!.attempts, `attempts of ${orderId}`).toBe(1);
-    await expectScreenshot(item!.screenshot_url, orderId);
-
     const [attempt] = await e2e.api.attempts(item!.id);
+    await expectScreenshot(item!.screenshot_url, orderId, attempt?.log_url);
+
     expect(attempt!.status, `attempt status of ${orderId}`).toBe('failed');
     expect(attempt!.error_code, `attempt code of ${orderId}`).toBe(code);
-    await expectScreenshot(attempt!.screenshot_url, `${orderId} attempt 1`);
+    await expectScreenshot(attempt!.screenshot_url, `${orderId} attempt 1`, attempt!.log_url);
   }
 
   const retried = await e2e.api.retry(created.id);

@@ -45,6 +45,20 @@ async function screenshotNow(page: Page, format: 'png' | 'jpeg', timeoutMs: numb
   }
 }
 
+/**
+ * Takes a PNG screenshot, trying a second time when the first try fails. On a loaded machine a
+ * capture can miss its timeout once (seen in one full test run out of several), and a failure
+ * without its screenshot is much harder to explain. The first failure goes into the notes.
+ */
+async function screenshotWithRetry(page: Page, timeoutMs: number, notes: string[]) {
+  try {
+    return await screenshotNow(page, 'png', timeoutMs);
+  } catch (error) {
+    notes.push(`first screenshot try failed: ${String((error as Error).message).split('\n')[0]}`);
+    return screenshotNow(page, 'png', timeoutMs);
+  }
+}
+
 async function captureScreenshot(
   page: Page,
   limits: ArtifactLimits,
@@ -52,7 +66,7 @@ async function captureScreenshot(
   notes: string[],
 ) {
   try {
-    const png = await screenshotNow(page, 'png', timeoutMs);
+    const png = await screenshotWithRetry(page, timeoutMs, notes);
     if (png.length <= limits.maxScreenshotBytes) return png;
     const jpeg = await screenshotNow(page, 'jpeg', timeoutMs);
     if (jpeg.length <= limits.maxScreenshotBytes) return jpeg;

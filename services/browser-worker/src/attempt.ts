@@ -439,6 +439,9 @@ export class Attempt {
 
   private async captureAndStore(page: Page, pageLog: PageLog, timeoutMs: number) {
     const captured = await capturePage(page, this.limits(), timeoutMs);
+    if (!captured.screenshot) {
+      this.log.warn({ notes: captured.notes }, 'failed attempt has no screenshot');
+    }
     return this.store(captured, pageLog);
   }
 

@@ -48,6 +48,8 @@ export interface ApiAttempt {
   error_code: string | null;
   verify_first: boolean | null;
   screenshot_url: string | null;
+  /** Link to the JSON log of a failed attempt, with notes on what could not be captured. */
+  log_url: string | null;
 }
 
 /** A JSON item of `POST /`. Keys besides `order_url` and `amount` become extra columns. */
