@@ -1,7 +1,7 @@
 import type { ObjectStore } from '@nats-io/obj';
 import type { Artifacts } from '@orderflow/contracts';
 import type { Page } from 'playwright-core';
-import { withTimeout } from './with-timeout';
+import { OperationTimeoutError, withTimeout } from './with-timeout';
 
 /** Size caps of failure artifacts, in bytes. */
 export interface ArtifactLimits {
@@ -45,18 +45,48 @@ async function screenshotNow(page: Page, format: 'png' | 'jpeg', timeoutMs: numb
   }
 }
 
+/** Pause between screenshot tries while the page has not painted, in milliseconds. */
+const FRAME_RETRY_DELAY_MS = 100;
+
 /**
- * Takes a PNG screenshot, trying a second time when the first try fails. On a loaded machine a
- * capture can miss its timeout once (seen in one full test run out of several), and a failure
- * without its screenshot is much harder to explain. The first failure goes into the notes.
+ * Takes a PNG screenshot within `timeoutMs`. In full test runs on a loaded machine, Chromium
+ * twice answered "Unable to capture screenshot" at once for a server-error page, most likely
+ * because the page had not painted yet. Such quick failures are tried again after waiting for
+ * the page's next frames, within the same time budget. A timeout is not tried again.
  */
 async function screenshotWithRetry(page: Page, timeoutMs: number, notes: string[]) {
-  try {
-    return await screenshotNow(page, 'png', timeoutMs);
-  } catch (error) {
-    notes.push(`first screenshot try failed: ${String((error as Error).message).split('\n')[0]}`);
-    return screenshotNow(page, 'png', timeoutMs);
+  const deadline = Date.now() + timeoutMs;
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await screenshotNow(page, 'png', Math.max(1, deadline - Date.now()));
+    } catch (error) {
+      const remainingMs = deadline - Date.now();
+      if (error instanceof OperationTimeoutError || remainingMs <= FRAME_RETRY_DELAY_MS)
+        throw error;
+      if (attempt === 1) {
+        notes.push(`screenshot try failed: ${String((error as Error).message).split('\n')[0]}`);
+      }
+      await waitForFrames(page, remainingMs - FRAME_RETRY_DELAY_MS);
+    }
   }
+}
+
+/** Waits until the page has painted twice more, or the time is up, or a short pause at least. */
+async function waitForFrames(page: Page, timeoutMs: number): Promise<void> {
+  const painted = page.evaluate(
+    () =>
+      new Promise<void>((resolve) => {
+        // Runs in the page, where requestAnimationFrame exists; Node's types do not know it.
+        const browser = globalThis as unknown as {
+          requestAnimationFrame(callback: () => void): number;
+        };
+        browser.requestAnimationFrame(() => browser.requestAnimationFrame(() => resolve()));
+      }),
+  );
+  await Promise.all([
+    withTimeout(painted, timeoutMs, 'waiting for the page to paint').catch(() => undefined),
+    new Promise((resolve) => setTimeout(resolve, FRAME_RETRY_DELAY_MS)),
+  ]);
 }
 
 async function captureScreenshot(
