@@ -104,14 +104,17 @@ function ensureChromium() {
 }
 
 /**
- * Returns where pnpm 10's legacy deploy also writes an empty `node_modules/.bin` for a target
- * folder: the target's path relative to the repository, joined to the service's folder. It
- * lands inside the checkout, so it is removed with the target.
+ * Removes the empty `node_modules/.bin` that pnpm 10's legacy deploy also writes for a target
+ * folder, at the target's path relative to the repository joined to the service's folder. It
+ * lands inside the checkout, so it goes with the target, and so does its parent once empty.
  */
-function strayBinFolder(service, target) {
-  const serviceDir = resolve('services', service);
-  const stray = join(serviceDir, relative(process.cwd(), target));
-  return stray.startsWith(`${process.cwd()}/`) ? stray : join(serviceDir, '.none');
+function removeStrayBinFolder(service, target) {
+  const stray = join(resolve('services', service), relative(process.cwd(), target));
+  if (!stray.startsWith(`${process.cwd()}/`)) return;
+  rmSync(stray, { recursive: true, force: true });
+  if (existsSync(dirname(stray)) && readdirSync(dirname(stray)).length === 0) {
+    rmdirSync(dirname(stray));
+  }
 }
 
 /**
@@ -141,12 +144,7 @@ function warmDeployMetadata() {
       ]);
     } finally {
       rmSync(target, { recursive: true, force: true });
-      const stray = strayBinFolder(service, target);
-      rmSync(stray, { recursive: true, force: true });
-      // The folder that held it goes too when nothing else is in it.
-      if (existsSync(dirname(stray)) && readdirSync(dirname(stray)).length === 0) {
-        rmdirSync(dirname(stray));
-      }
+      removeStrayBinFolder(service, target);
     }
   }
   writeFileSync(DEPLOY_METADATA_MARKER, `${lockfileHash}\n`);

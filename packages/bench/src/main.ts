@@ -148,7 +148,7 @@ for (const [name, run] of benchmarks) {
   sections.push(await run());
 }
 
-// One benchmark alone prints its figures and leaves the report alone: the report holds figures
+// One benchmark alone prints its figures and leaves the report alone: the report contains figures
 // of one complete run, so that each figure was measured beside the others.
 if (only.length > 0) {
   process.stdout.write(`\n${renderSections(sections)}\n`);

@@ -37,7 +37,7 @@ export function describeMachine(): string[] {
   ];
 }
 
-/** The line after which docs/benchmarks.md holds notes written by hand. */
+/** The line after which docs/benchmarks.md contains notes written by hand. */
 export const KEPT_NOTES_MARKER =
   '<!-- Notes below this line are written by hand and kept when the benchmarks run again. -->';
 

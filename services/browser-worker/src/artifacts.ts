@@ -50,7 +50,7 @@ const FRAME_RETRY_DELAY_MS = 100;
 
 /**
  * Takes a PNG screenshot within `timeoutMs`. In full test runs on a loaded machine, Chromium
- * twice answered "Unable to capture screenshot" at once for a server-error page, most likely
+ * twice returned "Unable to capture screenshot" at once for a server-error page, most likely
  * because the page had not painted yet. Such quick failures are tried again after waiting for
  * the page's next frames, within the same time budget. A timeout is not tried again.
  */

@@ -81,7 +81,8 @@ export class WorkPuller {
       for await (const msg of pull.messages) {
         const slot = pull.slots.pop();
         if (slot === undefined) {
-          // JetStream sends at most the number asked for; hand a surplus back at once.
+          // JetStream sends at most the number requested, so this is a safeguard: hand it back.
+          this.log.warn({ seq: msg.seq, requested }, 'pull request delivered a surplus message');
           msg.nak();
           continue;
         }

@@ -44,8 +44,8 @@ describe('WorkPuller', () => {
 
     const handled: string[] = [];
     const busySlots = new Set<number>();
-    let mostBusy = 0;
-    let mostAckPending = 0;
+    let maxBusySlots = 0;
+    let maxAckPending = 0;
     let allHandled: () => void = () => {};
     const done = new Promise<void>((resolve) => {
       allHandled = resolve;
@@ -57,9 +57,9 @@ describe('WorkPuller', () => {
       async (slot, msg) => {
         expect(busySlots.has(slot)).toBe(false);
         busySlots.add(slot);
-        mostBusy = Math.max(mostBusy, busySlots.size);
+        maxBusySlots = Math.max(maxBusySlots, busySlots.size);
         const info = await jsm.consumers.info(stream, 'workers');
-        mostAckPending = Math.max(mostAckPending, info.num_ack_pending);
+        maxAckPending = Math.max(maxAckPending, info.num_ack_pending);
         await new Promise((resolve) => setTimeout(resolve, 5));
         handled.push(new TextDecoder().decode(msg.data));
         msg.ack();
@@ -75,8 +75,8 @@ describe('WorkPuller', () => {
     expect(handled.map(Number).sort((a, b) => a - b)).toEqual(
       Array.from({ length: MESSAGES }, (_, index) => index),
     );
-    expect(mostBusy).toBe(SLOTS);
-    expect(mostAckPending).toBeLessThanOrEqual(SLOTS);
+    expect(maxBusySlots).toBe(SLOTS);
+    expect(maxAckPending).toBeLessThanOrEqual(SLOTS);
   });
 
   it('stops at once while waiting for work', async () => {

@@ -69,7 +69,7 @@ export interface EncodedEvent {
 
 /**
  * Groups items into chunks, each item already written as JSON, so that every item is serialised
- * once and a chunk's size is the sum of its items' lengths. A chunk holds at most
+ * once and a chunk's size is the sum of its items' lengths. A chunk contains at most
  * {@link MAX_CHUNK_ITEMS_CHARS} code units of item JSON, or one item when a single item is
  * longer, which row validation prevents.
  */
