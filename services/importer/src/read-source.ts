@@ -91,7 +91,7 @@ async function readWorkbookOrReject(
 ): Promise<SourceTable> {
   try {
     const styles = DateStyleManager.fromWorkbook(buffer, entries, limits.maxUncompressedBytes);
-    return await readWorkbook(buffer, limits, sink, styles);
+    return await readWorkbook(buffer, entries, limits, sink, styles);
   } catch (error) {
     if (error instanceof ImportRejection) throw error;
     const cause = error instanceof Error ? error.message : String(error);

@@ -321,6 +321,88 @@ describe('importer with workbooks', () => {
   });
 });
 
+describe('importer with unusual archive layouts', () => {
+  const linkedWorkbook = () =>
+    buildWorkbook((workbook) => {
+      const sheet = workbook.addWorksheet('Orders');
+      sheet.addRow(['order_url', 'amount']);
+      sheet.addRow([{ text: 'first', hyperlink: 'https://shop.example.com/linked/1' }, 1]);
+      sheet.addRow(['https://shop.example.com/plain/2', 2]);
+    });
+
+  it('reads a sheet before the workbook part', async () => {
+    // exceljs 4.4 parses such a sheet at once, before it has read the list of sheets.
+    const file = await reorderParts(await linkedWorkbook(), [
+      'xl/_rels/workbook.xml.rels',
+      'xl/sharedStrings.xml',
+      'xl/worksheets/_rels/sheet1.xml.rels',
+      'xl/worksheets/sheet1.xml',
+      'xl/workbook.xml',
+    ]);
+    const result = await fixture.importAndWait(await fixture.upload(file));
+
+    expect(result.rejected?.data).toBeUndefined();
+    expect(result.items.map((item) => item.orderUrl)).toEqual([
+      'https://shop.example.com/linked/1',
+      'https://shop.example.com/plain/2',
+    ]);
+  });
+
+  it('takes the first sheet in tab order', async () => {
+    const original = await buildWorkbook((workbook) => {
+      for (const name of ['First', 'Second']) {
+        const sheet = workbook.addWorksheet(name);
+        sheet.addRow(['order_url', 'amount']);
+        sheet.addRow([`https://shop.example.com/${name}`, 1]);
+      }
+    });
+    const file = await reorderParts(original, ['xl/worksheets/sheet2.xml']);
+    const result = await fixture.importAndWait(await fixture.upload(file));
+
+    expect(result.created?.data.source.sheet).toBe('First');
+    expect(result.items.map((item) => item.orderUrl)).toEqual(['https://shop.example.com/First']);
+  });
+
+  it('follows links to sheets of any name', async () => {
+    const zip = await JSZip.loadAsync(await linkedWorkbook());
+    const move = async (from: string, to: string) => {
+      zip.file(to, await zip.file(from)!.async('nodebuffer'));
+      zip.remove(from);
+    };
+    await move('xl/worksheets/sheet1.xml', 'xl/worksheets/orders.xml');
+    await move('xl/worksheets/_rels/sheet1.xml.rels', 'xl/worksheets/_rels/orders.xml.rels');
+    const rels = await zip.file('xl/_rels/workbook.xml.rels')!.async('string');
+    expect(rels).toContain('Target="worksheets/sheet1.xml"');
+    zip.file(
+      'xl/_rels/workbook.xml.rels',
+      rels.replace('Target="worksheets/sheet1.xml"', 'Target="/xl/worksheets/orders.xml"'),
+    );
+    const file = await zip.generateAsync({ type: 'nodebuffer', compression: 'DEFLATE' });
+    const result = await fixture.importAndWait(await fixture.upload(file));
+
+    expect(result.created?.data.source.sheet).toBe('Orders');
+    expect(result.items.map((item) => item.orderUrl)).toEqual([
+      'https://shop.example.com/linked/1',
+      'https://shop.example.com/plain/2',
+    ]);
+  });
+
+  it('keeps characters split across chunks', async () => {
+    // Two- and three-byte characters in parts much larger than one 16 KiB inflate chunk.
+    const notes = Array.from({ length: 3_000 }, (_, i) => `Zürich € ключ № ${i}`);
+    const file = await buildWorkbook((workbook) => {
+      const sheet = workbook.addWorksheet('Orders');
+      sheet.addRow(['order_url', 'amount', 'note']);
+      for (const [i, note] of notes.entries()) {
+        sheet.addRow([`https://shop.example.com/${i}`, 1, note]);
+      }
+    });
+    const result = await fixture.importAndWait(await fixture.upload(file));
+
+    expect(result.items.map((item) => item.extra.note)).toEqual(notes);
+  });
+});
+
 /** Rewrites a workbook with the named parts first, in that order, and the others after them. */
 async function reorderParts(file: Buffer, first: string[]): Promise<Buffer> {
   const source = await JSZip.loadAsync(file);

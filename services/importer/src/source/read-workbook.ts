@@ -1,3 +1,4 @@
+import { posix } from 'node:path';
 import { Readable } from 'node:stream';
 import ExcelJS, { type Row } from 'exceljs';
 import { type CellValue, cellText, textCell } from '../rows/cell-value';
@@ -7,6 +8,7 @@ import type { RowSink, SourceRow, SourceTable } from '../rows/source-table';
 import { missingHeaderRejection, tooManyRowsRejection } from './rejections';
 import { type CellOptions, decodeCellRef, headerCells, toCellValue } from './workbook-cells';
 import type { DateStyleManager } from './workbook-styles';
+import { openZipEntryText, type ZipEntry } from './zip-directory';
 
 /** Limits that apply while reading rows. */
 export interface ReadLimits {
@@ -20,112 +22,171 @@ type SheetEvent = { eventType: string; value: unknown };
 interface SheetReader {
   name: string;
   state?: string;
-  iterator: unknown;
   parse(): AsyncGenerator<SheetEvent[]>;
 }
 
 /** The exceljs reader of a sheet's relationships part, which contains hyperlink targets. */
 interface RelationshipsReader {
-  id: string;
   on(event: 'hyperlink', listener: (relationship: { rId: string; target: string }) => void): void;
   read(): Promise<void>;
 }
 
-interface WorkbookReader {
+/** A sheet as the workbook part lists it, in tab order. */
+interface SheetEntry {
+  name?: string;
+  state?: string;
+  rId?: string;
+}
+
+/**
+ * The exceljs workbook reader, driven part by part. Its own `parse()` unzips the archive in one
+ * streaming pass whose unzipper can signal its end while parts are still queued, so the last
+ * parts are lost at random and a valid file fails with "Cannot read properties of undefined
+ * (reading 'sheets')". Here each part is opened through the central directory instead and
+ * handed to the reader's part parsers, which exceljs 4.4 keeps as underscore methods.
+ */
+interface WorkbookPartsReader {
   styles: unknown;
+  sharedStrings?: unknown[];
+  workbookRels?: Array<{ Id?: string; Target?: string; Type?: string }>;
+  model?: { sheets?: SheetEntry[] };
   properties?: { model?: { date1904?: boolean } };
-  on(event: 'entry', listener: (entry: { type: string; id?: string }) => void): void;
-  parse(): AsyncGenerator<SheetEvent>;
+  _parseRels(part: Readable): Promise<void>;
+  _parseWorkbook(part: Readable): Promise<void>;
+  _parseSharedStrings(part: Readable): AsyncGenerator<unknown>;
+  _parseWorksheet(part: Readable, sheetNo: string): Generator<SheetEvent>;
+  _parseHyperlinks(part: Readable, sheetNo: string): Generator<SheetEvent>;
 }
 
 /** The sheet that contains the data, with its hyperlinks still to join. */
 interface SheetRows {
   sheet: string;
-  /** Number in the name of the sheet's part (`xl/worksheets/sheet3.xml`). */
-  part: string;
   header: HeaderMap;
   dataRowCount: number;
   /** Cell references (or ranges) with a hyperlink, and the relationship id of the target. */
   links: Array<{ ref: string; rId: string }>;
 }
 
+const WORKBOOK_PART = 'xl/workbook.xml';
+const WORKBOOK_RELS_PART = 'xl/_rels/workbook.xml.rels';
+const SHARED_STRINGS_PART = 'xl/sharedStrings.xml';
+const WORKSHEET_TYPE_SUFFIX = '/worksheet';
+
 /**
- * Reads the data rows of a workbook with the exceljs streaming reader: the first visible sheet
- * with a header row (within its first 10 rows) that has `order_url` and `amount`. The date
+ * Reads the data rows of a workbook: the first visible sheet, in tab order, with a header row
+ * (within its first 10 rows) that has `order_url` and `amount`. Parts are read in the order the
+ * reader needs them, whatever their order in the archive, each streamed from the archive held
+ * in memory, so memory grows with the number of data rows kept, not with the file. The date
  * formats come from `styles`, so that date-formatted numbers are known, and hyperlink targets
- * are joined back from
- * the sheet's relationships part, which the streaming reader does not do. Memory grows with the
- * number of data rows kept, not with the file.
+ * are joined back from the sheet's relationships part, which the sheet reader does not do.
  */
 export async function readWorkbook(
   buffer: Buffer,
+  entries: ZipEntry[],
   limits: ReadLimits,
   sink: RowSink,
   styles: DateStyleManager,
 ): Promise<SourceTable> {
-  const reader = new ExcelJS.stream.xlsx.WorkbookReader(Readable.from([buffer]), {
+  const parts = new Map(entries.map((entry) => [entry.name, entry]));
+  const open = (name: string): Readable | undefined => {
+    const entry = parts.get(name);
+    return entry ? openZipEntryText(buffer, entry) : undefined;
+  };
+  const reader = new ExcelJS.stream.xlsx.WorkbookReader(Readable.from([]), {
     sharedStrings: 'cache',
     hyperlinks: 'emit',
     styles: 'ignore',
     worksheets: 'emit',
-    entries: 'emit',
-  }) as unknown as WorkbookReader;
-  // The worksheet reader asks `workbook.styles` for each styled cell; with styles ignored exceljs
+    entries: 'ignore',
+  }) as unknown as WorkbookPartsReader;
+  // The sheet reader asks `workbook.styles` for each styled cell; with styles ignored exceljs
   // leaves that property alone, so the date-only stand-in stays in place.
   reader.styles = styles;
 
-  let part = '';
-  reader.on('entry', (entry) => {
-    if (entry.type === 'worksheet') part = entry.id ?? '';
-  });
-  const search = new HeaderSearch();
-  const targetsByPart = new Map<string, Map<string, string>>();
-  let found: SheetRows | undefined;
-
-  for await (const { eventType, value } of reader.parse()) {
-    if (eventType === 'hyperlinks') {
-      const relationships = value as RelationshipsReader;
-      targetsByPart.set(relationships.id, await readLinkTargets(relationships));
-    } else if (eventType === 'worksheet') {
-      const sheet = value as SheetReader;
-      if (found || sheet.state === 'hidden' || sheet.state === 'veryHidden') {
-        skipSheet(sheet);
-        continue;
-      }
-      const options = { maxChars: limits.maxCellChars, date1904: isDate1904(reader) };
-      const rows = await readSheet(sheet, search, limits, options, sink);
-      if (rows) found = { ...rows, part };
+  await reader._parseRels(required(open(WORKBOOK_RELS_PART), WORKBOOK_RELS_PART));
+  await reader._parseWorkbook(required(open(WORKBOOK_PART), WORKBOOK_PART));
+  const sheets = reader.model?.sheets;
+  if (!sheets) throw new Error(`${WORKBOOK_PART} has no list of sheets`);
+  const sharedStrings = open(SHARED_STRINGS_PART);
+  if (sharedStrings) {
+    for await (const _ of reader._parseSharedStrings(sharedStrings)) {
+      // With sharedStrings 'cache' the reader keeps the strings and yields nothing.
     }
+  } else {
+    reader.sharedStrings = [];
   }
 
-  if (!found) throw missingHeaderRejection(search);
-  if (found.dataRowCount > limits.maxRows)
-    throw tooManyRowsRejection(found.dataRowCount, limits.maxRows);
-  const targets = targetsByPart.get(found.part) ?? new Map<string, string>();
-  sink.replaceOrderUrls(linkedOrderUrls(found, targets, limits.maxCellChars));
-  return { kind: 'xlsx', sheet: found.sheet, columns: found.header.columns };
+  const search = new HeaderSearch();
+  const options = { maxChars: limits.maxCellChars, date1904: isDate1904(reader) };
+  for (const [index, entry] of sheets.entries()) {
+    if (entry.state === 'hidden' || entry.state === 'veryHidden') continue;
+    const path = worksheetPath(reader, entry);
+    const part = path === undefined ? undefined : open(path);
+    if (path === undefined || part === undefined) continue;
+    const sheetNo = String(index + 1);
+    const targets = await readLinkTargets(reader, open(relationshipsPath(path)), sheetNo);
+    const sheet = sheetReader(reader, part, sheetNo);
+    sheet.name = entry.name ?? `Sheet${sheetNo}`;
+    const found = await readSheet(sheet, search, limits, options, sink);
+    if (!found) continue;
+    if (found.dataRowCount > limits.maxRows) {
+      throw tooManyRowsRejection(found.dataRowCount, limits.maxRows);
+    }
+    sink.replaceOrderUrls(linkedOrderUrls(found, targets, limits.maxCellChars));
+    return { kind: 'xlsx', sheet: found.sheet, columns: found.header.columns };
+  }
+  throw missingHeaderRejection(search);
 }
 
-function isDate1904(reader: WorkbookReader): boolean {
+function required(part: Readable | undefined, name: string): Readable {
+  if (!part) throw new Error(`the part ${name} is missing`);
+  return part;
+}
+
+function isDate1904(reader: WorkbookPartsReader): boolean {
   return reader.properties?.model?.date1904 === true;
 }
 
-async function readLinkTargets(relationships: RelationshipsReader): Promise<Map<string, string>> {
-  const targets = new Map<string, string>();
-  relationships.on('hyperlink', (relationship) => {
-    targets.set(relationship.rId, relationship.target);
-  });
-  await relationships.read();
-  return targets;
+/** Finds the archive path of a sheet's part, or undefined for a chart sheet or a broken link. */
+function worksheetPath(reader: WorkbookPartsReader, entry: SheetEntry): string | undefined {
+  const relationship = reader.workbookRels?.find((candidate) => candidate.Id === entry.rId);
+  if (!relationship?.Target || !relationship.Type?.endsWith(WORKSHEET_TYPE_SUFFIX)) {
+    return undefined;
+  }
+  // Targets are relative to xl/, or absolute from the archive root with a leading slash.
+  const target = relationship.Target;
+  return target.startsWith('/') ? target.slice(1) : posix.normalize(`xl/${target}`);
 }
 
-/**
- * Leaves a sheet unread. A sheet that exceljs buffered in a temporary file comes with an open
- * file stream, which is closed here. A sheet read straight from the archive is drained by exceljs.
- */
-function skipSheet(sheet: SheetReader): void {
-  const source = sheet.iterator as { destroy?: () => void };
-  if (typeof source.destroy === 'function') source.destroy();
+/** `xl/worksheets/sheet1.xml` has its relationships in `xl/worksheets/_rels/sheet1.xml.rels`. */
+function relationshipsPath(path: string): string {
+  return posix.join(posix.dirname(path), '_rels', `${posix.basename(path)}.rels`);
+}
+
+function sheetReader(reader: WorkbookPartsReader, part: Readable, sheetNo: string): SheetReader {
+  for (const { eventType, value } of reader._parseWorksheet(part, sheetNo)) {
+    if (eventType === 'worksheet') return value as SheetReader;
+  }
+  throw new Error('exceljs returned no reader for a worksheet');
+}
+
+/** Reads the hyperlink targets of a sheet's relationships part, by relationship id. */
+async function readLinkTargets(
+  reader: WorkbookPartsReader,
+  part: Readable | undefined,
+  sheetNo: string,
+): Promise<Map<string, string>> {
+  const targets = new Map<string, string>();
+  if (!part) return targets;
+  for (const { eventType, value } of reader._parseHyperlinks(part, sheetNo)) {
+    if (eventType !== 'hyperlinks') continue;
+    const relationships = value as RelationshipsReader;
+    relationships.on('hyperlink', (relationship) => {
+      targets.set(relationship.rId, relationship.target);
+    });
+    await relationships.read();
+  }
+  return targets;
 }
 
 /** Cell options, and the same for the order link column, built once per sheet. */
@@ -139,7 +200,7 @@ async function readSheet(
   limits: ReadLimits,
   cellOptions: CellOptions,
   sink: RowSink,
-): Promise<Omit<SheetRows, 'part'> | undefined> {
+): Promise<SheetRows | undefined> {
   const options: SheetCellOptions = {
     ...cellOptions,
     urlOptions: { ...cellOptions, linkFormulas: true },

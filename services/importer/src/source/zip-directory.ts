@@ -1,3 +1,4 @@
+import { PassThrough, type Readable } from 'node:stream';
 import { createInflateRaw, inflateRawSync } from 'node:zlib';
 
 /** One file of a zip archive, as its central directory describes it. */
@@ -178,6 +179,19 @@ export function readZipEntry(buffer: Buffer, entry: ZipEntry, maxBytes: number):
   const data = buffer.subarray(start, start + entry.compressedSize);
   if (entry.method === 0) return data;
   return inflateRawSync(data, { maxOutputLength: maxBytes });
+}
+
+/**
+ * Streams the decompressed content of one entry as text. The stream decodes UTF-8 itself, so a
+ * character whose bytes fall on both sides of a chunk boundary arrives whole.
+ */
+export function openZipEntryText(buffer: Buffer, entry: ZipEntry): Readable {
+  const start = dataOffset(buffer, entry);
+  const data = buffer.subarray(start, start + entry.compressedSize);
+  const stream = entry.method === 0 ? new PassThrough() : createInflateRaw();
+  stream.setEncoding('utf8');
+  stream.end(data);
+  return stream;
 }
 
 /** Result of {@link checkInflatedSize}. */
