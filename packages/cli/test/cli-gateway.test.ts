@@ -40,11 +40,18 @@ async function batchWhen(
     const response = await fetch(`${stack.apiUrl}/api/v1/batch-tasks/${batchId}`, {
       headers: { authorization: `Bearer ${TEST_TOKEN}` },
     });
+    const body = await response.text();
     if (response.status === 200) {
-      const batch = (await response.json()) as Record<string, unknown>;
+      const batch = JSON.parse(body) as Record<string, unknown>;
       if (accept(batch)) return batch;
     }
-    if (Date.now() > deadline) throw new Error(`batch ${batchId} did not reach the state in time`);
+    if (Date.now() > deadline) {
+      const health = await fetch(`${stack.apiUrl}/readyz`).then((ready) => ready.text());
+      throw new Error(
+        `batch ${batchId} did not reach the state in time; last response HTTP ${response.status} ` +
+          `${body.slice(0, 500)}; readiness ${health.slice(0, 500)}`,
+      );
+    }
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
 }

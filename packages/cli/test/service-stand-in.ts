@@ -117,22 +117,16 @@ export class ServiceStandIn {
       const failed = this.failedItems.get(command.batchId) ?? [];
       const requeued = failed.slice(0, command.limit);
       this.failedItems.set(command.batchId, failed.slice(command.limit));
-      // Only the batch event names the command as its cause, so that the gateway responds with
-      // its data once the requeued items are projected.
+      // As the scheduler does: the batch event first, then each requeued item, all naming the
+      // command as their cause, which the gateway counts before it responds.
       return [
-        ...requeued.map((itemId) =>
-          createEvent(
-            'item.requeued',
-            { source: 'scheduler', batchId: command.batchId, itemId },
-            {
-              attemptsBefore: 1,
-            },
-          ),
-        ),
         createEvent('batch.retry_requested', options, {
           limit: command.limit,
           requeuedCount: requeued.length,
         }),
+        ...requeued.map((itemId) =>
+          createEvent('item.requeued', { ...options, itemId }, { attemptsBefore: 1 }),
+        ),
       ];
     }
     switch (command.action) {
