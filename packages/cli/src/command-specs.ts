@@ -33,6 +33,12 @@ export const GLOBAL_OPTIONS = {
   help: { type: 'boolean', short: 'h', description: 'Print help and exit.' },
 } as const satisfies Record<string, OptionSpec>;
 
+/** Option of `start` and `submit --start` that overrides the repeated-orders check. */
+const ALLOW_REPEATED_ORDERS: OptionSpec = {
+  type: 'boolean',
+  description: 'Start even when other batches already did or are doing some of its orders.',
+};
+
 const ITEM_STATUS_HELP = 'pending, processing, success, failed or skipped';
 
 /** Every command of the CLI, by name, in the order the help text lists them. */
@@ -48,6 +54,7 @@ export const COMMANDS = {
       },
       description: { type: 'string', valueName: 'TEXT', description: 'Batch description.' },
       start: { type: 'boolean', description: 'Start the batch once it is created.' },
+      'allow-repeated-orders': ALLOW_REPEATED_ORDERS,
       watch: { type: 'boolean', description: 'Show progress until the batch is finished.' },
       'skip-invalid': {
         type: 'boolean',
@@ -94,7 +101,11 @@ export const COMMANDS = {
     summary: 'Show live progress until the batch is finished.',
     options: {},
   },
-  start: { arguments: ['ID'], summary: 'Start a pending batch.', options: {} },
+  start: {
+    arguments: ['ID'],
+    summary: 'Start a pending batch.',
+    options: { 'allow-repeated-orders': ALLOW_REPEATED_ORDERS },
+  },
   pause: { arguments: ['ID'], summary: 'Stop dispatching new items of a batch.', options: {} },
   resume: { arguments: ['ID'], summary: 'Dispatch items of a paused batch again.', options: {} },
   cancel: {

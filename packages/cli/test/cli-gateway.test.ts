@@ -56,8 +56,15 @@ async function batchWhen(
   }
 }
 
-/** Creates a batch of `count` items as the importer would, and waits until the API shows it. */
-async function createBatch(count: number, name = 'test batch'): Promise<string> {
+/**
+ * Creates a batch of `count` items as the importer would, and waits until the API shows it.
+ * Links are unique to the batch unless `orderUrlBase` is given.
+ */
+async function createBatch(
+  count: number,
+  name = 'test batch',
+  orderUrlBase = `https://shop.test/${newId()}`,
+): Promise<string> {
   const batchId = newId();
   const command: ImportBatchCommand = {
     type: 'import',
@@ -69,7 +76,7 @@ async function createBatch(count: number, name = 'test batch'): Promise<string> 
     options: { skipInvalid: false, allowDuplicates: false },
   };
   const items = Array.from({ length: count }, (_, index) => ({
-    orderUrl: `https://shop.test/orders/${index}`,
+    orderUrl: `${orderUrlBase}/${index}`,
     amount: `${index + 1}.00`,
   }));
   await stack.services.publish(...importedEvents(command, items, 'json'));
@@ -402,6 +409,24 @@ describe('control and retry', { timeout: CLI_TEST_TIMEOUT_MS }, () => {
     expect(
       stack.services.batchCommands.filter((command) => command.batchId === batchId),
     ).toHaveLength(4);
+  });
+
+  it('rejects orders another batch did', async () => {
+    const orderUrlBase = `https://shop.test/${newId()}`;
+    const earlier = await createBatch(2, 'earlier batch', orderUrlBase);
+    await stack.services.publish(succeeded(earlier, 1));
+    await batchWhen(earlier, (batch) => (batch.counts as { success: number }).success === 1);
+    const later = await createBatch(2, 'later batch', orderUrlBase);
+
+    const rejected = await stack.run(['start', later]);
+    const allowed = await stack.run(['start', later, '--allow-repeated-orders']);
+
+    expect(rejected.code).toBe(1);
+    expect(rejected.stderr).toContain('HTTP 409 REPEATED_ORDERS');
+    expect(rejected.stderr).toContain(`item 1, column order_url: success in batch ${earlier}`);
+    expect(rejected.stderr).toContain('--allow-repeated-orders');
+    expect(allowed.code).toBe(0);
+    expect(allowed.stdout).toBe(`Started batch ${later}; status processing.\n`);
   });
 
   it('exits 1 for an action the status does not allow', async () => {

@@ -50,6 +50,13 @@ describe('orderflow usage errors', () => {
     expect(run.stderr).toContain("unsupported file type '.txt'");
   });
 
+  it('exits 2 for a start option without --start', async () => {
+    const run = await runCliProcess(['submit', 'orders.xlsx', '--allow-repeated-orders', ...API]);
+
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('--allow-repeated-orders applies only with --start');
+  });
+
   it.each(['missing.json', 'missing.xlsx', 'missing.csv'])(
     'exits 1 for a missing file: %s',
     async (name) => {

@@ -30,6 +30,11 @@ export const ERROR_CODES = {
     retryable: false,
     description: 'The batch has no failed items to retry.',
   },
+  REPEATED_ORDERS: {
+    httpStatus: 409,
+    retryable: false,
+    description: 'Order links of the batch are done or in progress in another batch.',
+  },
   IDEMPOTENCY_CONFLICT: {
     httpStatus: 409,
     retryable: false,

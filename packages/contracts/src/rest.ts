@@ -36,8 +36,14 @@ export const listItemsQuerySchema = z.object({
   status: itemStatusSchema.optional(),
 });
 
-/** Body of `POST /{batch_task_id}/control`. */
-export const controlRequestSchema = z.object({ action: controlActionSchema });
+/**
+ * Body of `POST /{batch_task_id}/control`. `allow_repeated_orders` lets `start` go ahead when
+ * other batches already succeeded with, or are working on, some of the batch's order links.
+ */
+export const controlRequestSchema = z.object({
+  action: controlActionSchema,
+  allow_repeated_orders: z.boolean().optional(),
+});
 
 /** Query of `POST /{batch_task_id}/retry`. */
 export const retryQuerySchema = z.object({

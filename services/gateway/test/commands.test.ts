@@ -1,3 +1,4 @@
+import { jetstreamManager } from '@nats-io/jetstream';
 import {
   CONSUMERS,
   createEvent,
@@ -374,6 +375,135 @@ describe('POST /{id}/control', () => {
     const missing = await control(newId(), 'start');
     expect(missing.status).toBe(404);
     expect((await readJson(missing)).error.code).toBe('NOT_FOUND');
+  });
+});
+
+describe('start of a batch with repeated orders', () => {
+  /** Projects a batch of `itemCount` items whose links start with `orderUrlBase`. */
+  async function projectedBatch(
+    orderUrlBase: string,
+    itemCount = 3,
+    source: { kind: 'json' | 'xlsx' } = { kind: 'json' },
+  ): Promise<BatchScript> {
+    const script = new BatchScript(newId(), itemCount, orderUrlBase);
+    await fixture.publish(...script.imported({ source }));
+    await batchWhen(fixture, script.batchId);
+    return script;
+  }
+
+  function start(batchId: string, body: Record<string, unknown> = {}) {
+    return postJson(`${BASE}/${batchId}/control`, { action: 'start', ...body });
+  }
+
+  async function pendingSchedulerCommands(): Promise<number> {
+    const jsm = await jetstreamManager(fixture.connection);
+    const info = await jsm.consumers.info('ORDERFLOW_COMMANDS', CONSUMERS.schedulerCommands);
+    return info.num_pending;
+  }
+
+  test('rejects links another batch succeeded with', async () => {
+    const base = `https://shop.test/${newId()}`;
+    const earlier = await projectedBatch(base);
+    await fixture.publish(
+      earlier.item('item.failed', 0, { attempt: 1, code: 'AMOUNT_MISMATCH', message: 'no' }),
+      earlier.item('item.succeeded', 1, {
+        attempt: 1,
+        orderNumber: 'N-1',
+        finalOrderUrl: `${base}/done/1`,
+      }),
+    );
+    await batchWhen(fixture, earlier.batchId, (batch) => batch.counts.success === 1);
+    const later = await projectedBatch(base);
+
+    const response = await start(later.batchId);
+
+    expect(response.status).toBe(409);
+    const { error } = await readJson(response);
+    expect(error.code).toBe('REPEATED_ORDERS');
+    expect(error.message).toContain(`1 order link of this batch is already done`);
+    expect(error.message).toContain(`item 1: ${base}/1 (success in batch ${earlier.batchId})`);
+    expect(error.message).toContain('"allow_repeated_orders": true');
+    expect(error.details.error_count).toBe(1);
+    expect(error.details.errors).toEqual([
+      expect.objectContaining({
+        index: 1,
+        column: 'order_url',
+        value: `${base}/1`,
+        problem: 'repeated_order',
+        batch_task_id: earlier.batchId,
+        status: 'success',
+      }),
+    ]);
+    expect(await pendingSchedulerCommands()).toBe(0);
+  });
+
+  test('rejects links queued elsewhere, by row', async () => {
+    const base = `https://shop.test/${newId()}`;
+    const running = await projectedBatch(base, 2);
+    await fixture.publish(running.event('batch.started', { maxConcurrency: 1 }));
+    await batchWhen(fixture, running.batchId, (batch) => batch.status === 'processing');
+    const later = await projectedBatch(base, 3, { kind: 'xlsx' });
+
+    const response = await start(later.batchId);
+
+    expect(response.status).toBe(409);
+    const { error } = await readJson(response);
+    expect(error.message).toContain('2 order links of this batch are already done or in progress');
+    expect(error.message).toContain(`the first row 2: ${base}/0 (pending in batch`);
+    expect(error.details.errors.map((order: { row: number }) => order.row)).toEqual([2, 3]);
+    expect(error.details.errors[0].status).toBe('pending');
+  });
+
+  test('ignores links of pending batches', async () => {
+    const base = `https://shop.test/${newId()}`;
+    await projectedBatch(base);
+    const later = await projectedBatch(base);
+
+    const [response] = await Promise.all([
+      start(later.batchId),
+      takeCommand(fixture, CONSUMERS.schedulerCommands).then((command) =>
+        fixture.publish(
+          later.event(
+            'batch.started',
+            { maxConcurrency: 5 },
+            { causationId: command.commandId as string },
+          ),
+        ),
+      ),
+    ]);
+
+    expect(response.status).toBe(200);
+  });
+
+  test('starts anyway when allowed', async () => {
+    const base = `https://shop.test/${newId()}`;
+    const earlier = await projectedBatch(base, 1);
+    await fixture.publish(
+      earlier.item('item.succeeded', 0, {
+        attempt: 1,
+        orderNumber: 'N-0',
+        finalOrderUrl: `${base}/done/0`,
+      }),
+    );
+    await batchWhen(fixture, earlier.batchId, (batch) => batch.counts.success === 1);
+    const later = await projectedBatch(base, 1);
+
+    const [response, command] = await Promise.all([
+      start(later.batchId, { allow_repeated_orders: true }),
+      takeCommand(fixture, CONSUMERS.schedulerCommands).then(async (command) => {
+        await fixture.publish(
+          later.event(
+            'batch.started',
+            { maxConcurrency: 5 },
+            { causationId: command.commandId as string },
+          ),
+        );
+        return command;
+      }),
+    ]);
+
+    expect(response.status).toBe(200);
+    expect(command).toMatchObject({ batchId: later.batchId, action: 'start' });
   });
 });
 

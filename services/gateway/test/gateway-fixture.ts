@@ -111,9 +111,13 @@ export async function startGatewayFixture(
 
 /** Builds events of one batch as the importer, scheduler and workers would publish them. */
 export class BatchScript {
+  /**
+   * @param orderUrlBase links of the items are this base, a slash and the item index
+   */
   constructor(
     readonly batchId: string,
     readonly itemCount: number,
+    readonly orderUrlBase = 'https://shop.test/orders',
   ) {}
 
   itemId(index: number): string {
@@ -143,7 +147,7 @@ export class BatchScript {
         itemId: this.itemId(index),
         index,
         row: index + 2,
-        orderUrl: `https://shop.test/orders/${index}`,
+        orderUrl: `${this.orderUrlBase}/${index}`,
         amount: `${index + 1}.50`,
         extra,
       });
@@ -151,14 +155,21 @@ export class BatchScript {
     return this.event('batch.items_added', { chunk, items });
   }
 
-  created(options: { causationId?: string; columns?: string[]; name?: string } = {}) {
+  created(
+    options: {
+      causationId?: string;
+      columns?: string[];
+      name?: string;
+      source?: { kind: 'json' | 'xlsx' | 'csv'; fileName?: string };
+    } = {},
+  ) {
     return this.event(
       'batch.created',
       {
         name: options.name ?? 'test batch',
         itemCount: this.itemCount,
         chunkCount: 1,
-        source: { kind: 'json' },
+        source: options.source ?? { kind: 'json' },
         columns: options.columns ?? ['order_url', 'amount'],
         skippedRows: [],
         skippedCount: 0,
@@ -169,7 +180,12 @@ export class BatchScript {
 
   /** Items added in one chunk, then the batch created. */
   imported(
-    options: { causationId?: string; columns?: string[]; extra?: Record<string, string> } = {},
+    options: {
+      causationId?: string;
+      columns?: string[];
+      extra?: Record<string, string>;
+      source?: { kind: 'json' | 'xlsx' | 'csv'; fileName?: string };
+    } = {},
   ) {
     return [this.itemsAdded(0, 0, this.itemCount, options.extra ?? {}), this.created(options)];
   }

@@ -1,6 +1,6 @@
 import { type ControlAction, ItemStatus } from '@orderflow/contracts';
 import { displayStatus, isObject, summarizeBatch } from '../batch-summary';
-import { type CommandContext, idSegment, stringOption } from '../command-context';
+import { type CommandContext, flagOption, idSegment, stringOption } from '../command-context';
 import { summarizeItem } from '../item-summary';
 import { plural } from '../output';
 import { parseChoice, parsePositiveInt } from '../parse-args';
@@ -16,15 +16,19 @@ const ACTION_DONE: Record<ControlAction, string> = {
 /** Status of a 202 body: the gateway sent the command but has no outcome yet. */
 const ACCEPTED_STATUS = 'accepted';
 
-/** Sends a control action and returns the response body. */
+/**
+ * Sends a control action and returns the response body. A start carries
+ * `allow_repeated_orders` when the command has `--allow-repeated-orders`.
+ */
 export function sendControl(
   context: CommandContext,
   batchId: string,
   action: ControlAction,
 ): Promise<unknown> {
+  const allowRepeated = action === 'start' && flagOption(context, 'allow-repeated-orders');
   return context.api.requestJson(`/${idSegment(batchId)}/control`, {
     method: 'POST',
-    json: { action },
+    json: allowRepeated ? { action, allow_repeated_orders: true } : { action },
   });
 }
 

@@ -46,6 +46,9 @@ export async function submitCommand(context: CommandContext): Promise<void> {
       context.command,
     );
   }
+  if (flagOption(context, 'allow-repeated-orders') && !flagOption(context, 'start')) {
+    throw new UsageError('--allow-repeated-orders applies only with --start', context.command);
+  }
   const options = readCreateOptions(context);
   const path = resolveUserPath(context, file);
 

@@ -137,9 +137,25 @@ const initialSchema: Migration = {
   },
 };
 
+/**
+ * Indexes items by order link, for the check that stops a batch from working orders that
+ * another batch already did. A hash index, because links are only compared for equality and
+ * may be up to 2,048 characters long. Building it locks item writes while it runs (an
+ * estimate: seconds for a million items).
+ */
+const itemsByOrderUrl: Migration = {
+  async up(db: Kysely<unknown>) {
+    await sql`CREATE INDEX items_by_order_url ON items USING hash (order_url)`.execute(db);
+  },
+  async down(db: Kysely<unknown>) {
+    await db.schema.dropIndex('items_by_order_url').ifExists().execute();
+  },
+};
+
 /** Every migration of the read model, by name; names sort in the order they apply. */
 export const MIGRATIONS: Record<string, Migration> = {
   '0001_initial_schema': initialSchema,
+  '0002_items_by_order_url': itemsByOrderUrl,
 };
 
 /** Hands the migrations above to Kysely's Migrator without reading a folder. */

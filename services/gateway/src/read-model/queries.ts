@@ -258,3 +258,44 @@ export async function isProjected(db: ReadModelDb, seq: number): Promise<boolean
     .executeTakeFirst();
   return row !== undefined;
 }
+
+/** An item whose order link another batch already worked or is working on. */
+export interface RepeatedOrder {
+  idx: number | null;
+  row_number: number | null;
+  order_url: string;
+  other_batch_id: string;
+  other_status: ItemStatus;
+}
+
+/**
+ * Finds the items of a batch whose order link another batch has done (`success`), has in a
+ * browser (`processing`), or has queued (`pending` in a processing batch). Returns how many
+ * items repeat a link and the first `limit` of them in import order, each with one other batch,
+ * a successful one where there is one. The hash index on `items.order_url` keeps this to one
+ * index probe per item.
+ */
+export async function findRepeatedOrders(
+  db: ReadModelDb,
+  batchId: string,
+  limit: number,
+): Promise<{ count: number; examples: RepeatedOrder[] }> {
+  const { rows } = await sql<RepeatedOrder & { total: string }>`
+    WITH repeated AS (
+      SELECT DISTINCT ON (mine.id)
+        mine.idx, mine.row_number, mine.order_url,
+        other.batch_id AS other_batch_id, other.status AS other_status
+      FROM items mine
+      JOIN items other ON other.order_url = mine.order_url AND other.batch_id <> mine.batch_id
+      JOIN batches other_batch ON other_batch.id = other.batch_id
+      WHERE mine.batch_id = ${batchId}
+        AND (other.status IN ('success', 'processing')
+          OR (other.status = 'pending' AND other_batch.status = 'processing'))
+      ORDER BY mine.id, other.status = 'success' DESC, other.batch_id
+    )
+    SELECT *, count(*) OVER () AS total FROM repeated ORDER BY idx LIMIT ${limit}`.execute(db);
+  return {
+    count: rows.length === 0 ? 0 : Number(rows[0]!.total),
+    examples: rows.map(({ total: _total, ...order }) => order),
+  };
+}

@@ -11,7 +11,13 @@ import {
 import type { Context } from 'hono';
 import type { BatchRow } from '../../db/schema';
 import { waitForProjection } from '../../projector/notification';
-import { countEventsCausedBy, findBatch, findEventCausedBy } from '../../read-model/queries';
+import {
+  countEventsCausedBy,
+  findBatch,
+  findEventCausedBy,
+  findRepeatedOrders,
+  type RepeatedOrder,
+} from '../../read-model/queries';
 import { ApiError } from '../api-error';
 import type { AppEnv, GatewayServices } from '../context';
 import { limitBody, requireJsonBody } from '../json-body';
@@ -86,12 +92,15 @@ export function registerBatchCommands(app: OpenAPIHono<AppEnv>, services: Gatewa
     }),
     async (c) => {
       const { batch_task_id: batchId } = c.req.valid('param');
-      const { action } = c.req.valid('json');
+      const { action, allow_repeated_orders: allowRepeatedOrders } = c.req.valid('json');
       const batch = await findBatch(services.db, batchId);
       if (!batch) throw batchNotFound(batchId);
       const conflict = controlConflict(batch, action);
       if (conflict) {
         throw new ApiError('INVALID_TRANSITION', conflict, { status: batch.status, action });
+      }
+      if (action === 'start' && allowRepeatedOrders !== true) {
+        await rejectRepeatedOrders(services, batch);
       }
       const command = controlCommand(c, batchId, action);
       const response = await sendAndWait(c, services, command, async () => {
@@ -170,6 +179,56 @@ async function waitForRequeued(
     async () => {
       const count = await countEventsCausedBy(services.db, command.commandId, 'item.requeued');
       return count >= requeued ? true : undefined;
+    },
+  );
+}
+
+/** Items of a repeated-orders rejection that its details list. */
+const LISTED_REPEATED_ORDERS = 20;
+const MAX_LINK_CHARS_IN_MESSAGE = 120;
+
+/**
+ * Raises REPEATED_ORDERS when other batches already succeeded with, or are working on, some of
+ * the batch's order links, because starting it would open those orders again and could pay for
+ * them twice. Two batches started at the same moment can both pass: the check reads the read
+ * model, which learns of the first start only once the scheduler confirms it.
+ */
+async function rejectRepeatedOrders(services: GatewayServices, batch: BatchRow): Promise<void> {
+  const { count, examples } = await findRepeatedOrders(
+    services.db,
+    batch.id,
+    LISTED_REPEATED_ORDERS,
+  );
+  const [first] = examples;
+  if (count === 0 || !first) return;
+  // JSON items are numbered by their index in task_items, spreadsheet rows as the sheet shows.
+  const byIndex = (batch.source as { kind?: string } | null)?.kind === 'json';
+  const placeOf = (order: RepeatedOrder) =>
+    byIndex ? `item ${order.idx}` : `row ${order.row_number}`;
+
+  const link =
+    first.order_url.length > MAX_LINK_CHARS_IN_MESSAGE
+      ? `${first.order_url.slice(0, MAX_LINK_CHARS_IN_MESSAGE)}...`
+      : first.order_url;
+  const items = count === 1 ? '1 order link' : `${count} order links`;
+  throw new ApiError(
+    'REPEATED_ORDERS',
+    `${items} of this batch ${count === 1 ? 'is' : 'are'} already done or in progress in ` +
+      `another batch, the first ${placeOf(first)}: ${link} (${first.other_status} in batch ` +
+      `${first.other_batch_id}). Starting would open those orders again and may pay for them ` +
+      'twice. Check them, then import the other rows as a new batch, or start with ' +
+      '"allow_repeated_orders": true.',
+    {
+      error_count: count,
+      errors: examples.map((order) => ({
+        ...(byIndex ? { index: order.idx } : { row: order.row_number }),
+        column: 'order_url',
+        value: order.order_url,
+        problem: 'repeated_order',
+        message: `${order.other_status} in batch ${order.other_batch_id}`,
+        batch_task_id: order.other_batch_id,
+        status: order.other_status,
+      })),
     },
   );
 }
