@@ -37,6 +37,9 @@ export class ApiError extends Error {
   ) {
     super(message);
   }
+
+  /** Next step for the user, printed after the error, set by the command that sent the request. */
+  hint?: string;
 }
 
 /** A request that got no HTTP response: connection refused, DNS failure, timeout, reset. */

@@ -51,12 +51,7 @@ export function describeApiError(error: ApiError): string[] {
   const lines = [`${PROGRAM}: ${status}${error.code}: ${error.message}`];
   lines.push(...formatDetails(error.details));
   if (error.requestId) lines.push(`  request id: ${error.requestId}`);
-  if (error.code === 'REPEATED_ORDERS') {
-    lines.push(
-      '  Check those orders first. To start anyway, run the command again with ' +
-        '--allow-repeated-orders.',
-    );
-  }
+  if (error.hint) lines.push(`  ${error.hint}`);
   if (error.status === 401) {
     lines.push(
       '  Pass the API token with --token or ORDERFLOW_API_TOKEN; `npm start` prints it and ' +

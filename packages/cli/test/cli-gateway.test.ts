@@ -46,7 +46,9 @@ async function batchWhen(
       if (accept(batch)) return batch;
     }
     if (Date.now() > deadline) {
-      const health = await fetch(`${stack.apiUrl}/readyz`).then((ready) => ready.text());
+      const health = await fetch(`${stack.apiUrl}/readyz`)
+        .then((ready) => ready.text())
+        .catch((error: Error) => `unreachable (${error.message})`);
       throw new Error(
         `batch ${batchId} did not reach the state in time; last response HTTP ${response.status} ` +
           `${body.slice(0, 500)}; readiness ${health.slice(0, 500)}`,
@@ -424,7 +426,7 @@ describe('control and retry', { timeout: CLI_TEST_TIMEOUT_MS }, () => {
     expect(rejected.code).toBe(1);
     expect(rejected.stderr).toContain('HTTP 409 REPEATED_ORDERS');
     expect(rejected.stderr).toContain(`item 1, column order_url: success in batch ${earlier}`);
-    expect(rejected.stderr).toContain('--allow-repeated-orders');
+    expect(rejected.stderr).toContain(`orderflow start ${later} --allow-repeated-orders`);
     expect(allowed.code).toBe(0);
     expect(allowed.stdout).toBe(`Started batch ${later}; status processing.\n`);
   });

@@ -38,6 +38,11 @@ export const configSchema = z.object({
   DETAIL_PAGE_SIZE: envInt(100, 1, 1_000),
   /** Projection lag, in events, above which `/readyz` reports not ready; 0 never does. */
   READY_MAX_LAG_EVENTS: envInt(0, 0),
+  /**
+   * Refuses to start a batch whose order links other batches did or are doing (409
+   * REPEATED_ORDERS) unless the request allows it. False turns the check off for every client.
+   */
+  REJECT_REPEATED_ORDERS: envBool(true),
   /** Shows error stacks in 500 responses; only for development. */
   EXPOSE_ERROR_STACKS: envBool(false),
 });

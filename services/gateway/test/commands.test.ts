@@ -391,8 +391,28 @@ describe('start of a batch with repeated orders', () => {
     return script;
   }
 
-  function start(batchId: string, body: Record<string, unknown> = {}) {
-    return postJson(`${BASE}/${batchId}/control`, { action: 'start', ...body });
+  function start(batchId: string) {
+    return postJson(`${BASE}/${batchId}/control`, { action: 'start' });
+  }
+
+  /** Sends a start to `target` and answers it as the scheduler does; returns both. */
+  async function startAnswered(
+    target: GatewayFixture,
+    script: BatchScript,
+    body: Record<string, unknown> = {},
+  ): Promise<[Response, Record<string, unknown>]> {
+    return Promise.all([
+      target.request(`${BASE}/${script.batchId}/control`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ action: 'start', ...body }),
+      }),
+      takeCommand(target, CONSUMERS.schedulerCommands).then(async (command) => {
+        const causationId = command.commandId as string;
+        await target.publish(script.event('batch.started', { maxConcurrency: 5 }, { causationId }));
+        return command;
+      }),
+    ]);
   }
 
   async function pendingSchedulerCommands(): Promise<number> {
@@ -420,13 +440,16 @@ describe('start of a batch with repeated orders', () => {
     expect(response.status).toBe(409);
     const { error } = await readJson(response);
     expect(error.code).toBe('REPEATED_ORDERS');
-    expect(error.message).toContain(`1 order link of this batch is already done`);
-    expect(error.message).toContain(`item 1: ${base}/1 (success in batch ${earlier.batchId})`);
+    expect(error.message).toContain('1 order link of this batch is already done');
+    // The fixture stores a JSON item's place in task_items as index + 2, as if two were skipped.
+    expect(error.message).toContain(
+      `The first is item 3: ${base}/1 (success in batch ${earlier.batchId}).`,
+    );
     expect(error.message).toContain('"allow_repeated_orders": true');
     expect(error.details.error_count).toBe(1);
     expect(error.details.errors).toEqual([
       expect.objectContaining({
-        index: 1,
+        index: 3,
         column: 'order_url',
         value: `${base}/1`,
         problem: 'repeated_order',
@@ -449,7 +472,7 @@ describe('start of a batch with repeated orders', () => {
     expect(response.status).toBe(409);
     const { error } = await readJson(response);
     expect(error.message).toContain('2 order links of this batch are already done or in progress');
-    expect(error.message).toContain(`the first row 2: ${base}/0 (pending in batch`);
+    expect(error.message).toContain(`The first is row 2: ${base}/0 (pending in batch`);
     expect(error.details.errors.map((order: { row: number }) => order.row)).toEqual([2, 3]);
     expect(error.details.errors[0].status).toBe('pending');
   });
@@ -459,20 +482,49 @@ describe('start of a batch with repeated orders', () => {
     await projectedBatch(base);
     const later = await projectedBatch(base);
 
-    const [response] = await Promise.all([
-      start(later.batchId),
-      takeCommand(fixture, CONSUMERS.schedulerCommands).then((command) =>
-        fixture.publish(
-          later.event(
-            'batch.started',
-            { maxConcurrency: 5 },
-            { causationId: command.commandId as string },
-          ),
-        ),
-      ),
-    ]);
+    const [response] = await startAnswered(fixture, later);
 
     expect(response.status).toBe(200);
+  });
+
+  test('ignores a batch being cancelled', async () => {
+    const base = `https://shop.test/${newId()}`;
+    const cancelling = await projectedBatch(base, 1);
+    await fixture.publish(
+      cancelling.event('batch.started', { maxConcurrency: 1 }),
+      cancelling.event('batch.cancel_requested', {}),
+    );
+    await batchWhen(fixture, cancelling.batchId, (batch) => batch.cancel_requested === true);
+    const later = await projectedBatch(base, 1);
+
+    const [response] = await startAnswered(fixture, later);
+
+    expect(response.status).toBe(200);
+  });
+
+  test('skips the check when turned off', async () => {
+    const unchecked = await startGatewayFixture({ REJECT_REPEATED_ORDERS: 'false' });
+    try {
+      const base = `https://shop.test/${newId()}`;
+      const earlier = new BatchScript(newId(), 1, base);
+      const later = new BatchScript(newId(), 1, base);
+      await unchecked.publish(
+        ...earlier.imported(),
+        earlier.item('item.succeeded', 0, {
+          attempt: 1,
+          orderNumber: 'N-0',
+          finalOrderUrl: `${base}/done/0`,
+        }),
+        ...later.imported(),
+      );
+      await batchWhen(unchecked, later.batchId);
+
+      const [response] = await startAnswered(unchecked, later);
+
+      expect(response.status).toBe(200);
+    } finally {
+      await unchecked.close();
+    }
   });
 
   test('starts anyway when allowed', async () => {
@@ -488,19 +540,9 @@ describe('start of a batch with repeated orders', () => {
     await batchWhen(fixture, earlier.batchId, (batch) => batch.counts.success === 1);
     const later = await projectedBatch(base, 1);
 
-    const [response, command] = await Promise.all([
-      start(later.batchId, { allow_repeated_orders: true }),
-      takeCommand(fixture, CONSUMERS.schedulerCommands).then(async (command) => {
-        await fixture.publish(
-          later.event(
-            'batch.started',
-            { maxConcurrency: 5 },
-            { causationId: command.commandId as string },
-          ),
-        );
-        return command;
-      }),
-    ]);
+    const [response, command] = await startAnswered(fixture, later, {
+      allow_repeated_orders: true,
+    });
 
     expect(response.status).toBe(200);
     expect(command).toMatchObject({ batchId: later.batchId, action: 'start' });

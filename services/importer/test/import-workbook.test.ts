@@ -371,12 +371,7 @@ describe('importer with unusual archive layouts', () => {
     };
     await move('xl/worksheets/sheet1.xml', 'xl/worksheets/orders.xml');
     await move('xl/worksheets/_rels/sheet1.xml.rels', 'xl/worksheets/_rels/orders.xml.rels');
-    const rels = await zip.file('xl/_rels/workbook.xml.rels')!.async('string');
-    expect(rels).toContain('Target="worksheets/sheet1.xml"');
-    zip.file(
-      'xl/_rels/workbook.xml.rels',
-      rels.replace('Target="worksheets/sheet1.xml"', 'Target="/xl/worksheets/orders.xml"'),
-    );
+    await relinkFirstSheet(zip, '/xl/worksheets/orders.xml');
     const file = await zip.generateAsync({ type: 'nodebuffer', compression: 'DEFLATE' });
     const result = await fixture.importAndWait(await fixture.upload(file));
 
@@ -385,6 +380,47 @@ describe('importer with unusual archive layouts', () => {
       'https://shop.example.com/linked/1',
       'https://shop.example.com/plain/2',
     ]);
+  });
+
+  it('finds sheet parts whatever the case of the link', async () => {
+    const zip = await JSZip.loadAsync(await linkedWorkbook());
+    await relinkFirstSheet(zip, 'Worksheets/Sheet1.xml');
+    const file = await zip.generateAsync({ type: 'nodebuffer', compression: 'DEFLATE' });
+    const result = await fixture.importAndWait(await fixture.upload(file));
+
+    expect(result.created?.data.source.sheet).toBe('Orders');
+    expect(result.items.map((item) => item.orderUrl)[0]).toBe('https://shop.example.com/linked/1');
+  });
+
+  it('rejects a link to a missing sheet part', async () => {
+    const zip = await JSZip.loadAsync(await linkedWorkbook());
+    zip.remove('xl/worksheets/sheet1.xml');
+    const file = await zip.generateAsync({ type: 'nodebuffer', compression: 'DEFLATE' });
+    const result = await fixture.importAndWait(await fixture.upload(file));
+
+    expect(result.rejected?.data.code).toBe('UNSUPPORTED_FILE_FORMAT');
+    expect(result.rejected?.data.message).toContain(
+      'the sheet "Orders" refers to the part xl/worksheets/sheet1.xml, which is missing',
+    );
+  });
+
+  it.each(['1', 'true'])('counts dates from 1904 with date1904="%s"', async (flag) => {
+    const zip = await JSZip.loadAsync(
+      await buildWorkbook((workbook) => {
+        workbook.properties.date1904 = true;
+        const sheet = workbook.addWorksheet('Orders');
+        sheet.addRow(['order_url', 'amount', 'ordered on']);
+        sheet.addRow(['https://shop.example.com/1', 12, 45_352]).getCell(3).numFmt = 'dd.mm.yyyy';
+      }),
+    );
+    const workbookXml = await zip.file('xl/workbook.xml')!.async('string');
+    expect(workbookXml).toContain('date1904="1"');
+    zip.file('xl/workbook.xml', workbookXml.replace('date1904="1"', `date1904="${flag}"`));
+    const file = await zip.generateAsync({ type: 'nodebuffer', compression: 'DEFLATE' });
+    const result = await fixture.importAndWait(await fixture.upload(file));
+
+    // Serial 45352 is 2024-03-01 counted from 1900 and 1,462 days later counted from 1904.
+    expect(result.items[0]?.extra).toEqual({ 'ordered on': '2028-03-02' });
   });
 
   it('keeps characters split across chunks', async () => {
@@ -402,6 +438,16 @@ describe('importer with unusual archive layouts', () => {
     expect(result.items.map((item) => item.extra.note)).toEqual(notes);
   });
 });
+
+/** Points the workbook's link to its first sheet at `target`. */
+async function relinkFirstSheet(zip: JSZip, target: string): Promise<void> {
+  const rels = await zip.file('xl/_rels/workbook.xml.rels')!.async('string');
+  expect(rels).toContain('Target="worksheets/sheet1.xml"');
+  zip.file(
+    'xl/_rels/workbook.xml.rels',
+    rels.replace('Target="worksheets/sheet1.xml"', `Target="${target}"`),
+  );
+}
 
 /** Rewrites a workbook with the named parts first, in that order, and the others after them. */
 async function reorderParts(file: Buffer, first: string[]): Promise<Buffer> {

@@ -1,6 +1,7 @@
 import { type ControlAction, ItemStatus } from '@orderflow/contracts';
 import { displayStatus, isObject, summarizeBatch } from '../batch-summary';
 import { type CommandContext, flagOption, idSegment, stringOption } from '../command-context';
+import { ApiError } from '../errors';
 import { summarizeItem } from '../item-summary';
 import { plural } from '../output';
 import { parseChoice, parsePositiveInt } from '../parse-args';
@@ -26,10 +27,19 @@ export function sendControl(
   action: ControlAction,
 ): Promise<unknown> {
   const allowRepeated = action === 'start' && flagOption(context, 'allow-repeated-orders');
-  return context.api.requestJson(`/${idSegment(batchId)}/control`, {
-    method: 'POST',
-    json: allowRepeated ? { action, allow_repeated_orders: true } : { action },
-  });
+  return context.api
+    .requestJson(`/${idSegment(batchId)}/control`, {
+      method: 'POST',
+      json: allowRepeated ? { action, allow_repeated_orders: true } : { action },
+    })
+    .catch((error: unknown) => {
+      if (error instanceof ApiError && error.code === 'REPEATED_ORDERS') {
+        error.hint =
+          'Check those orders first. To start the batch anyway: ' +
+          `orderflow start ${batchId} --allow-repeated-orders`;
+      }
+      throw error;
+    });
 }
 
 /** Sends the control action named by the command (`start|pause|resume|cancel ID`). */

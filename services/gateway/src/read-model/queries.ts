@@ -269,33 +269,46 @@ export interface RepeatedOrder {
 }
 
 /**
- * Finds the items of a batch whose order link another batch has done (`success`), has in a
- * browser (`processing`), or has queued (`pending` in a processing batch). Returns how many
- * items repeat a link and the first `limit` of them in import order, each with one other batch,
- * a successful one where there is one. The hash index on `items.order_url` keeps this to one
- * index probe per item.
+ * Tells whether another item with the same link, `other`, is done (`success`), in a browser
+ * (`processing`), or queued (`pending` in a processing batch that is not being cancelled).
+ */
+const workedElsewhere = sql`
+  other.order_url = mine.order_url AND other.batch_id <> mine.batch_id
+  AND (other.status IN ('success', 'processing')
+    OR (other.status = 'pending' AND other_batch.status = 'processing'
+      AND NOT other_batch.cancel_requested))`;
+
+/**
+ * Finds the items of a batch whose order link another batch has done or is working on. Returns
+ * how many items repeat a link and the first `limit` of them in import order, each with one
+ * other batch, a successful one where there is one. The hash index on `items.order_url` makes
+ * each check one index probe.
  */
 export async function findRepeatedOrders(
   db: ReadModelDb,
   batchId: string,
   limit: number,
 ): Promise<{ count: number; examples: RepeatedOrder[] }> {
-  const { rows } = await sql<RepeatedOrder & { total: string }>`
-    WITH repeated AS (
-      SELECT DISTINCT ON (mine.id)
-        mine.idx, mine.row_number, mine.order_url,
-        other.batch_id AS other_batch_id, other.status AS other_status
-      FROM items mine
-      JOIN items other ON other.order_url = mine.order_url AND other.batch_id <> mine.batch_id
-      JOIN batches other_batch ON other_batch.id = other.batch_id
-      WHERE mine.batch_id = ${batchId}
-        AND (other.status IN ('success', 'processing')
-          OR (other.status = 'pending' AND other_batch.status = 'processing'))
-      ORDER BY mine.id, other.status = 'success' DESC, other.batch_id
-    )
-    SELECT *, count(*) OVER () AS total FROM repeated ORDER BY idx LIMIT ${limit}`.execute(db);
-  return {
-    count: rows.length === 0 ? 0 : Number(rows[0]!.total),
-    examples: rows.map(({ total: _total, ...order }) => order),
-  };
+  const counted = await sql<{ count: string }>`
+    SELECT count(*) AS count FROM items mine
+    WHERE mine.batch_id = ${batchId} AND EXISTS (
+      SELECT 1 FROM items other JOIN batches other_batch ON other_batch.id = other.batch_id
+      WHERE ${workedElsewhere})`.execute(db);
+  const count = Number(counted.rows[0]?.count ?? 0);
+  if (count === 0) return { count, examples: [] };
+
+  const { rows } = await sql<RepeatedOrder>`
+    SELECT mine.idx, mine.row_number, mine.order_url, found.other_batch_id, found.other_status
+    FROM items mine
+    CROSS JOIN LATERAL (
+      SELECT other.batch_id AS other_batch_id, other.status AS other_status
+      FROM items other JOIN batches other_batch ON other_batch.id = other.batch_id
+      WHERE ${workedElsewhere}
+      ORDER BY other.status = 'success' DESC, other.batch_id
+      LIMIT 1
+    ) found
+    WHERE mine.batch_id = ${batchId}
+    ORDER BY mine.idx
+    LIMIT ${limit}`.execute(db);
+  return { count, examples: rows };
 }

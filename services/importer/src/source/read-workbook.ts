@@ -8,7 +8,7 @@ import type { RowSink, SourceRow, SourceTable } from '../rows/source-table';
 import { missingHeaderRejection, tooManyRowsRejection } from './rejections';
 import { type CellOptions, decodeCellRef, headerCells, toCellValue } from './workbook-cells';
 import type { DateStyleManager } from './workbook-styles';
-import { openZipEntryText, type ZipEntry } from './zip-directory';
+import { openZipEntryText, readZipEntry, type ZipEntry } from './zip-directory';
 
 /** Limits that apply while reading rows. */
 export interface ReadLimits {
@@ -39,11 +39,13 @@ interface SheetEntry {
 }
 
 /**
- * The exceljs workbook reader, driven part by part. Its own `parse()` unzips the archive in one
- * streaming pass whose unzipper can signal its end while parts are still queued, so the last
- * parts are lost at random and a valid file fails with "Cannot read properties of undefined
- * (reading 'sheets')". Here each part is opened through the central directory instead and
- * handed to the reader's part parsers, which exceljs 4.4 keeps as underscore methods.
+ * The exceljs workbook reader, driven part by part. Its own `parse()` reads the archive in one
+ * streaming pass and fails on valid files. With a sheet stored before `xl/workbook.xml` it
+ * parses the sheet before it has read the list of sheets ("Cannot read properties of undefined
+ * (reading 'sheets')"). With the order exceljs itself writes, the same error came at random
+ * under load (5 of 25 runs of the importer's test files), because the pass can end before its
+ * last parts are taken. Here each part is opened through the central directory instead and handed
+ * to the reader's part parsers, which exceljs 4.4 keeps as underscore methods.
  */
 interface WorkbookPartsReader {
   styles: unknown;
@@ -71,14 +73,18 @@ const WORKBOOK_PART = 'xl/workbook.xml';
 const WORKBOOK_RELS_PART = 'xl/_rels/workbook.xml.rels';
 const SHARED_STRINGS_PART = 'xl/sharedStrings.xml';
 const WORKSHEET_TYPE_SUFFIX = '/worksheet';
+const SHARED_STRINGS_TYPE_SUFFIX = '/sharedStrings';
+/** The workbook part's flag for dates counted from 1904; exceljs reads only the value 1. */
+const DATE_1904_ATTRIBUTE = /<(?:[\w-]+:)?workbookPr\b[^>]*?\bdate1904\s*=\s*["'](?:1|true)["']/;
 
 /**
  * Reads the data rows of a workbook: the first visible sheet, in tab order, with a header row
  * (within its first 10 rows) that has `order_url` and `amount`. Parts are read in the order the
- * reader needs them, whatever their order in the archive, each streamed from the archive held
- * in memory, so memory grows with the number of data rows kept, not with the file. The date
- * formats come from `styles`, so that date-formatted numbers are known, and hyperlink targets
- * are joined back from the sheet's relationships part, which the sheet reader does not do.
+ * reader needs them, whatever their order in the archive. Each is streamed from the archive in
+ * memory, so memory grows with the shared strings and the data rows kept, not with the size of
+ * the sheet parts. The date formats come from `styles`, so that date-formatted numbers are
+ * known, and hyperlink targets are joined back from the sheet's relationships part, which the
+ * sheet reader does not do.
  */
 export async function readWorkbook(
   buffer: Buffer,
@@ -87,11 +93,7 @@ export async function readWorkbook(
   sink: RowSink,
   styles: DateStyleManager,
 ): Promise<SourceTable> {
-  const parts = new Map(entries.map((entry) => [entry.name, entry]));
-  const open = (name: string): Readable | undefined => {
-    const entry = parts.get(name);
-    return entry ? openZipEntryText(buffer, entry) : undefined;
-  };
+  const parts = new WorkbookParts(buffer, entries);
   const reader = new ExcelJS.stream.xlsx.WorkbookReader(Readable.from([]), {
     sharedStrings: 'cache',
     hyperlinks: 'emit',
@@ -103,30 +105,30 @@ export async function readWorkbook(
   // leaves that property alone, so the date-only stand-in stays in place.
   reader.styles = styles;
 
-  await reader._parseRels(required(open(WORKBOOK_RELS_PART), WORKBOOK_RELS_PART));
-  await reader._parseWorkbook(required(open(WORKBOOK_PART), WORKBOOK_PART));
+  await reader._parseRels(parts.required(WORKBOOK_RELS_PART));
+  await reader._parseWorkbook(parts.required(WORKBOOK_PART));
   const sheets = reader.model?.sheets;
   if (!sheets) throw new Error(`${WORKBOOK_PART} has no list of sheets`);
-  const sharedStrings = open(SHARED_STRINGS_PART);
-  if (sharedStrings) {
-    for await (const _ of reader._parseSharedStrings(sharedStrings)) {
-      // With sharedStrings 'cache' the reader keeps the strings and yields nothing.
-    }
-  } else {
-    reader.sharedStrings = [];
-  }
+  await readSharedStrings(reader, parts);
 
   const search = new HeaderSearch();
-  const options = { maxChars: limits.maxCellChars, date1904: isDate1904(reader) };
+  const date1904 = DATE_1904_ATTRIBUTE.test(parts.text(WORKBOOK_PART));
+  // The sheet reader turns date-formatted numbers into dates by the flag it parsed itself.
+  if (date1904 && reader.properties?.model) reader.properties.model.date1904 = true;
+  const options = { maxChars: limits.maxCellChars, date1904 };
   for (const [index, entry] of sheets.entries()) {
     if (entry.state === 'hidden' || entry.state === 'veryHidden') continue;
-    const path = worksheetPath(reader, entry);
-    const part = path === undefined ? undefined : open(path);
-    if (path === undefined || part === undefined) continue;
+    const path = relatedPath(reader, entry.rId, WORKSHEET_TYPE_SUFFIX);
+    // A chart sheet, or a sheet without a link to its part, has no rows to read.
+    if (path === undefined) continue;
+    const name = entry.name ?? `Sheet${index + 1}`;
+    if (!parts.has(path)) {
+      throw new Error(`the sheet "${name}" refers to the part ${path}, which is missing`);
+    }
     const sheetNo = String(index + 1);
-    const targets = await readLinkTargets(reader, open(relationshipsPath(path)), sheetNo);
-    const sheet = sheetReader(reader, part, sheetNo);
-    sheet.name = entry.name ?? `Sheet${sheetNo}`;
+    const targets = await readLinkTargets(reader, parts.open(relationshipsPath(path)), sheetNo);
+    const sheet = sheetReader(reader, parts.required(path), sheetNo);
+    sheet.name = name;
     const found = await readSheet(sheet, search, limits, options, sink);
     if (!found) continue;
     if (found.dataRowCount > limits.maxRows) {
@@ -138,24 +140,87 @@ export async function readWorkbook(
   throw missingHeaderRejection(search);
 }
 
-function required(part: Readable | undefined, name: string): Readable {
-  if (!part) throw new Error(`the part ${name} is missing`);
-  return part;
+/**
+ * The parts of an archive by name. Part names compare without regard to case, as the Open
+ * Packaging Conventions define them, so a link to `worksheets/Sheet1.xml` finds `sheet1.xml`.
+ */
+class WorkbookParts {
+  readonly #entries: Map<string, ZipEntry>;
+
+  constructor(
+    private readonly buffer: Buffer,
+    entries: ZipEntry[],
+  ) {
+    this.#entries = new Map(entries.map((entry) => [entry.name.toLowerCase(), entry]));
+  }
+
+  has(name: string): boolean {
+    return this.#entries.has(name.toLowerCase());
+  }
+
+  /** Opens a part as a text stream, or returns undefined when the archive has none by that name. */
+  open(name: string): Readable | undefined {
+    const entry = this.#entries.get(name.toLowerCase());
+    return entry ? openZipEntryText(this.buffer, entry) : undefined;
+  }
+
+  required(name: string): Readable {
+    const part = this.open(name);
+    if (!part) throw new Error(`the part ${name} is missing`);
+    return part;
+  }
+
+  /**
+   * Returns the text of a small part whole, or an empty string when it is missing. It may
+   * inflate to no more than the size the directory declares, which the size check counted.
+   */
+  text(name: string): string {
+    const entry = this.#entries.get(name.toLowerCase());
+    if (!entry) return '';
+    return readZipEntry(this.buffer, entry, Math.max(entry.uncompressedSize, 1)).toString('utf8');
+  }
 }
 
-function isDate1904(reader: WorkbookPartsReader): boolean {
-  return reader.properties?.model?.date1904 === true;
+/**
+ * Reads the shared strings into the reader's cache, from the part the workbook links to, or
+ * from the usual path. Without one, cells keep their text inline.
+ */
+async function readSharedStrings(reader: WorkbookPartsReader, parts: WorkbookParts) {
+  const path = relatedPath(reader, undefined, SHARED_STRINGS_TYPE_SUFFIX) ?? SHARED_STRINGS_PART;
+  const part = parts.open(path);
+  if (!part) {
+    reader.sharedStrings = [];
+    return;
+  }
+  for await (const _ of reader._parseSharedStrings(part)) {
+    // With sharedStrings 'cache' the reader keeps the strings and yields nothing.
+  }
 }
 
-/** Finds the archive path of a sheet's part, or undefined for a chart sheet or a broken link. */
-function worksheetPath(reader: WorkbookPartsReader, entry: SheetEntry): string | undefined {
-  const relationship = reader.workbookRels?.find((candidate) => candidate.Id === entry.rId);
-  if (!relationship?.Target || !relationship.Type?.endsWith(WORKSHEET_TYPE_SUFFIX)) {
-    return undefined;
+/**
+ * Finds the archive path that a workbook relationship of the given type points to: the one
+ * with id `rId`, or the first of that type when `rId` is undefined.
+ */
+function relatedPath(
+  reader: WorkbookPartsReader,
+  rId: string | undefined,
+  typeSuffix: string,
+): string | undefined {
+  const relationship = reader.workbookRels?.find(
+    (candidate) =>
+      (rId === undefined || candidate.Id === rId) && candidate.Type?.endsWith(typeSuffix),
+  );
+  if (!relationship?.Target) return undefined;
+  let target = relationship.Target;
+  try {
+    target = decodeURIComponent(target);
+  } catch {
+    // A stray % is part of the name.
   }
   // Targets are relative to xl/, or absolute from the archive root with a leading slash.
-  const target = relationship.Target;
-  return target.startsWith('/') ? target.slice(1) : posix.normalize(`xl/${target}`);
+  return target.startsWith('/')
+    ? posix.normalize(target.slice(1))
+    : posix.normalize(`xl/${target}`);
 }
 
 /** `xl/worksheets/sheet1.xml` has its relationships in `xl/worksheets/_rels/sheet1.xml.rels`. */
@@ -227,8 +292,7 @@ async function readSheet(
       const source = toSourceRow(row, header, options);
       if (!source) continue;
       dataRowCount += 1;
-      // Past the limit the rows are only counted, so that the rejection states the real number
-      // and exceljs still reaches the end of the sheet and removes its temporary file.
+      // Past the limit the rows are only counted, so that the rejection states the real number.
       if (dataRowCount <= limits.maxRows) sink.add(source);
     }
   }

@@ -99,7 +99,7 @@ export function registerBatchCommands(app: OpenAPIHono<AppEnv>, services: Gatewa
       if (conflict) {
         throw new ApiError('INVALID_TRANSITION', conflict, { status: batch.status, action });
       }
-      if (action === 'start' && allowRepeatedOrders !== true) {
+      if (action === 'start' && services.config.REJECT_REPEATED_ORDERS && !allowRepeatedOrders) {
         await rejectRepeatedOrders(services, batch);
       }
       const command = controlCommand(c, batchId, action);
@@ -185,13 +185,20 @@ async function waitForRequeued(
 
 /** Items of a repeated-orders rejection that its details list. */
 const LISTED_REPEATED_ORDERS = 20;
+/** Maximum characters of a link in the message, and in each listed item's `value`. */
 const MAX_LINK_CHARS_IN_MESSAGE = 120;
+const MAX_LINK_CHARS_IN_DETAILS = 200;
+
+function shorten(text: string, maxChars: number): string {
+  return text.length > maxChars ? `${text.slice(0, maxChars - 3)}...` : text;
+}
 
 /**
  * Raises REPEATED_ORDERS when other batches already succeeded with, or are working on, some of
  * the batch's order links, because starting it would open those orders again and could pay for
- * them twice. Two batches started at the same moment can both pass: the check reads the read
- * model, which learns of the first start only once the scheduler confirms it.
+ * them twice. Two batches with the same links started close together can both pass, because
+ * the check reads the read model, which shows the first one working only once its start is
+ * projected.
  */
 async function rejectRepeatedOrders(services: GatewayServices, batch: BatchRow): Promise<void> {
   const { count, examples } = await findRepeatedOrders(
@@ -201,29 +208,26 @@ async function rejectRepeatedOrders(services: GatewayServices, batch: BatchRow):
   );
   const [first] = examples;
   if (count === 0 || !first) return;
-  // JSON items are numbered by their index in task_items, spreadsheet rows as the sheet shows.
+  // Rows of a JSON batch hold the item's index in task_items; `idx` counts accepted items only.
   const byIndex = (batch.source as { kind?: string } | null)?.kind === 'json';
   const placeOf = (order: RepeatedOrder) =>
-    byIndex ? `item ${order.idx}` : `row ${order.row_number}`;
+    byIndex ? `item ${order.row_number}` : `row ${order.row_number}`;
 
-  const link =
-    first.order_url.length > MAX_LINK_CHARS_IN_MESSAGE
-      ? `${first.order_url.slice(0, MAX_LINK_CHARS_IN_MESSAGE)}...`
-      : first.order_url;
-  const items = count === 1 ? '1 order link' : `${count} order links`;
+  const links =
+    count === 1 ? '1 order link of this batch is' : `${count} order links of this batch are`;
   throw new ApiError(
     'REPEATED_ORDERS',
-    `${items} of this batch ${count === 1 ? 'is' : 'are'} already done or in progress in ` +
-      `another batch, the first ${placeOf(first)}: ${link} (${first.other_status} in batch ` +
+    `${links} already done or in progress in another batch. The first is ${placeOf(first)}: ` +
+      `${shorten(first.order_url, MAX_LINK_CHARS_IN_MESSAGE)} (${first.other_status} in batch ` +
       `${first.other_batch_id}). Starting would open those orders again and may pay for them ` +
       'twice. Check them, then import the other rows as a new batch, or start with ' +
       '"allow_repeated_orders": true.',
     {
       error_count: count,
       errors: examples.map((order) => ({
-        ...(byIndex ? { index: order.idx } : { row: order.row_number }),
+        ...(byIndex ? { index: order.row_number } : { row: order.row_number }),
         column: 'order_url',
-        value: order.order_url,
+        value: shorten(order.order_url, MAX_LINK_CHARS_IN_DETAILS),
         problem: 'repeated_order',
         message: `${order.other_status} in batch ${order.other_batch_id}`,
         batch_task_id: order.other_batch_id,
