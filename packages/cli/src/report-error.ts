@@ -62,8 +62,8 @@ export function describeApiError(error: ApiError): string[] {
 }
 
 /**
- * Writes what went wrong to stderr, and with `--json` also the error as JSON to stdout, so that
- * scripts can read the code. Returns false for errors the CLI does not know, which are bugs.
+ * Writes what went wrong to stderr, and with `--json` also the error as one line of JSON to
+ * stdout, so that scripts can read the code, also after the lines of `submit --start`. Returns false for errors the CLI does not know, which are bugs.
  */
 export function reportError(error: unknown, out: Output, json: boolean): boolean {
   if (error instanceof UsageError) {
@@ -79,7 +79,7 @@ export function reportError(error: unknown, out: Output, json: boolean): boolean
   if (error instanceof ApiError) {
     for (const line of describeApiError(error)) out.message(line);
     if (json)
-      out.json(
+      out.jsonLine(
         isObject(error.body) && isObject(error.body.error)
           ? error.body
           : errorJson(error.code, error.message, error.status),
@@ -91,12 +91,12 @@ export function reportError(error: unknown, out: Output, json: boolean): boolean
     out.message(
       '  Check that the gateway is running and that --api-url or ORDERFLOW_API_URL points to it.',
     );
-    if (json) out.json(errorJson('NETWORK_ERROR', error.message));
+    if (json) out.jsonLine(errorJson('NETWORK_ERROR', error.message));
     return true;
   }
   if (error instanceof FileError) {
     out.message(`${PROGRAM}: ${error.message}`);
-    if (json) out.json(errorJson('FILE_ERROR', error.message));
+    if (json) out.jsonLine(errorJson('FILE_ERROR', error.message));
     return true;
   }
   return false;

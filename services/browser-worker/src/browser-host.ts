@@ -54,6 +54,8 @@ export class BrowserHost {
   private contextsServed = 0;
   private readonly openContexts = new Map<Browser, number>();
   private readonly retired = new Set<Browser>();
+  /** Browsers this host is closing itself, whose disconnect is expected. */
+  private readonly closing = new WeakSet<Browser>();
   private readonly released = new WeakSet<BrowserContext>();
   private closed = false;
 
@@ -149,7 +151,9 @@ export class BrowserHost {
       }
       this.openContexts.delete(browser);
       this.retired.delete(browser);
-      if (!this.closed) log.warn('Chromium disconnected; the next attempt launches a new one');
+      if (!this.closed && !this.closing.has(browser)) {
+        log.warn('Chromium disconnected; the next attempt launches a new one');
+      }
     });
     log.info({ version: browser.version() }, 'Chromium launched');
     return browser;
@@ -167,6 +171,7 @@ export class BrowserHost {
   }
 
   private async closeBrowser(browser: Browser): Promise<void> {
+    this.closing.add(browser);
     this.retired.delete(browser);
     this.openContexts.delete(browser);
     try {

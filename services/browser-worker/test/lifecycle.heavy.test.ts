@@ -1,3 +1,5 @@
+import { Writable } from 'node:stream';
+import pino, { type Logger } from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type BrowserWorker, startBrowserWorker } from '../src/index';
 import { isAlive } from '../src/process-tree';
@@ -30,12 +32,29 @@ afterAll(async () => {
   await env?.close();
 });
 
-async function start(overrides: Record<string, string> = {}): Promise<BrowserWorker> {
+async function start(
+  overrides: Record<string, string> = {},
+  workerLog: Logger = log,
+): Promise<BrowserWorker> {
   worker = await startBrowserWorker(testConfig(env.nats.url, overrides), {
     connection: env.connection,
-    log,
+    log: workerLog,
   });
   return worker;
+}
+
+/** Creates a logger that keeps the message of every line at info level and above. */
+function recordingLog(): { log: Logger; messages: string[] } {
+  const messages: string[] = [];
+  const destination = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      for (const line of chunk.toString().split('\n').filter(Boolean)) {
+        messages.push((JSON.parse(line) as { msg: string }).msg);
+      }
+      done();
+    },
+  });
+  return { log: pino({ level: 'info' }, destination), messages };
 }
 
 /** Returns the pid of the Chromium browser process, the Chromium child of this process. */
@@ -99,7 +118,8 @@ describe('worker lifecycle', () => {
   });
 
   it('replaces the browser after its context limit', async () => {
-    await start({ BROWSER_MAX_CONTEXTS: '1', WORKER_CONCURRENCY: '1' });
+    const recorded = recordingLog();
+    await start({ BROWSER_MAX_CONTEXTS: '1', WORKER_CONCURRENCY: '1' }, recorded.log);
     const firstPid = browserProcessPid();
     for (const orderId of ['standard-304', 'standard-305']) {
       const work = workFor(env.shop, `/orders/${orderId}?amount=25.00`);
@@ -112,6 +132,10 @@ describe('worker lifecycle', () => {
       () => firstPid !== undefined && !isAlive(firstPid),
       5_000,
       'the old Chromium to exit',
+    );
+    expect(recorded.messages).toContain('replacing Chromium');
+    expect(recorded.messages).not.toContain(
+      'Chromium disconnected; the next attempt launches a new one',
     );
   });
 

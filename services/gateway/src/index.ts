@@ -93,6 +93,11 @@ export async function startGateway(config: Config, deps: GatewayDeps): Promise<G
     log,
   };
   const checkReadiness = () => readiness(config, db, natsLink, projector, readLag);
+  if (!config.REJECT_REPEATED_ORDERS) {
+    log.warn(
+      'REJECT_REPEATED_ORDERS=false: batches start even when other batches already did their orders',
+    );
+  }
   const app = createApp(services, {
     tokens: resolveTokens(config, log),
     registry,

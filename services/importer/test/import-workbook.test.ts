@@ -392,15 +392,35 @@ describe('importer with unusual archive layouts', () => {
     expect(result.items.map((item) => item.orderUrl)[0]).toBe('https://shop.example.com/linked/1');
   });
 
-  it('rejects a link to a missing sheet part', async () => {
+  it.each([
+    [
+      'xl/worksheets/sheet1.xml',
+      'the sheet "Orders" refers to the part xl/worksheets/sheet1.xml, which is missing',
+    ],
+    ['xl/sharedStrings.xml', 'the shared strings part xl/sharedStrings.xml is missing'],
+  ])('rejects a workbook without %s', async (part, message) => {
     const zip = await JSZip.loadAsync(await linkedWorkbook());
-    zip.remove('xl/worksheets/sheet1.xml');
+    zip.remove(part);
     const file = await zip.generateAsync({ type: 'nodebuffer', compression: 'DEFLATE' });
     const result = await fixture.importAndWait(await fixture.upload(file));
 
     expect(result.rejected?.data.code).toBe('UNSUPPORTED_FILE_FORMAT');
-    expect(result.rejected?.data.message).toContain(
-      'the sheet "Orders" refers to the part xl/worksheets/sheet1.xml, which is missing',
+    expect(result.rejected?.data.message).toContain(message);
+  });
+
+  it('names a hidden sheet with the data', async () => {
+    const file = await buildWorkbook((workbook) => {
+      workbook.addWorksheet('Notes').addRow(['Orders of March, see the other sheet']);
+      const hidden = workbook.addWorksheet('Data', { state: 'hidden' });
+      hidden.addRow(['Order URL', 'Amount']);
+      hidden.addRow(['https://shop.example.com/1', 1]);
+    });
+    const result = await fixture.importAndWait(await fixture.upload(file));
+
+    expect(result.rejected?.data.code).toBe('IMPORT_REJECTED');
+    expect(result.rejected?.data.message).toBe(
+      'The columns order_url and amount are on the hidden sheet "Data", and hidden sheets are ' +
+        'not read. Unhide the sheet, or copy its rows to a visible sheet, and upload the file again',
     );
   });
 

@@ -5,7 +5,7 @@ import { type CellValue, cellText, textCell } from '../rows/cell-value';
 import { HEADER_SEARCH_ROWS, type HeaderMap, HeaderSearch } from '../rows/header';
 import { cellTooLongError } from '../rows/row-errors';
 import type { RowSink, SourceRow, SourceTable } from '../rows/source-table';
-import { missingHeaderRejection, tooManyRowsRejection } from './rejections';
+import { hiddenSheetRejection, missingHeaderRejection, tooManyRowsRejection } from './rejections';
 import { type CellOptions, decodeCellRef, headerCells, toCellValue } from './workbook-cells';
 import type { DateStyleManager } from './workbook-styles';
 import { openZipEntryText, readZipEntry, type ZipEntry } from './zip-directory';
@@ -117,7 +117,7 @@ export async function readWorkbook(
   if (date1904 && reader.properties?.model) reader.properties.model.date1904 = true;
   const options = { maxChars: limits.maxCellChars, date1904 };
   for (const [index, entry] of sheets.entries()) {
-    if (entry.state === 'hidden' || entry.state === 'veryHidden') continue;
+    if (isHidden(entry)) continue;
     const path = relatedPath(reader, entry.rId, WORKSHEET_TYPE_SUFFIX);
     // A chart sheet, or a sheet without a link to its part, has no rows to read.
     if (path === undefined) continue;
@@ -137,7 +137,49 @@ export async function readWorkbook(
     sink.replaceOrderUrls(linkedOrderUrls(found, targets, limits.maxCellChars));
     return { kind: 'xlsx', sheet: found.sheet, columns: found.header.columns };
   }
+  const hidden = await findHiddenDataSheet(reader, parts, sheets, options);
+  if (hidden !== undefined) throw hiddenSheetRejection(hidden);
   throw missingHeaderRejection(search);
+}
+
+function isHidden(entry: SheetEntry): boolean {
+  return entry.state === 'hidden' || entry.state === 'veryHidden';
+}
+
+/**
+ * Returns the name of the first hidden sheet whose first rows contain a header with the
+ * required columns, so that the rejection can name where the data is. Reads no data rows.
+ */
+async function findHiddenDataSheet(
+  reader: WorkbookPartsReader,
+  parts: WorkbookParts,
+  sheets: SheetEntry[],
+  options: CellOptions,
+): Promise<string | undefined> {
+  for (const [index, entry] of sheets.entries()) {
+    if (!isHidden(entry)) continue;
+    const path = relatedPath(reader, entry.rId, WORKSHEET_TYPE_SUFFIX);
+    const part = path === undefined ? undefined : parts.open(path);
+    if (!part) continue;
+    if (await hasHeader(sheetReader(reader, part, String(index + 1)), options)) {
+      return entry.name ?? `Sheet${index + 1}`;
+    }
+  }
+  return undefined;
+}
+
+/** Tells whether one of the sheet's first rows is a header with the required columns. */
+async function hasHeader(sheet: SheetReader, options: CellOptions): Promise<boolean> {
+  const search = new HeaderSearch();
+  for await (const events of sheet.parse()) {
+    for (const { eventType, value } of events) {
+      if (eventType !== 'row') continue;
+      const row = value as Row;
+      if (row.number > HEADER_SEARCH_ROWS) return false;
+      if (search.consider(row.number, headerCells(row, options))) return true;
+    }
+  }
+  return false;
 }
 
 /**
@@ -186,9 +228,11 @@ class WorkbookParts {
  * from the usual path. Without one, cells keep their text inline.
  */
 async function readSharedStrings(reader: WorkbookPartsReader, parts: WorkbookParts) {
-  const path = relatedPath(reader, undefined, SHARED_STRINGS_TYPE_SUFFIX) ?? SHARED_STRINGS_PART;
-  const part = parts.open(path);
+  const linked = relatedPath(reader, undefined, SHARED_STRINGS_TYPE_SUFFIX);
+  const part = parts.open(linked ?? SHARED_STRINGS_PART);
   if (!part) {
+    // Without the part that the workbook lists, every text cell would read as empty.
+    if (linked !== undefined) throw new Error(`the shared strings part ${linked} is missing`);
     reader.sharedStrings = [];
     return;
   }
