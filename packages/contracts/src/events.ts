@@ -3,6 +3,7 @@ import { amountSchema } from './amount';
 import { errorCodeSchema } from './errors';
 import { idSchema, newId } from './ids';
 import { itemStatusSchema } from './statuses';
+import { MAX_ROW_ERROR_VALUE_CHARS } from './text';
 
 /** Schema version of every event type below; a breaking change adds a new version. */
 export const EVENT_SCHEMA_VERSION = 1;
@@ -19,7 +20,7 @@ export const rowErrorSchema = z.object({
   index: z.number().int().nonnegative().optional(),
   column: z.string().optional(),
   /** The offending value, shortened for display. */
-  value: z.string().max(200).optional(),
+  value: z.string().max(MAX_ROW_ERROR_VALUE_CHARS).optional(),
   problem: z.enum([
     'missing_column',
     'missing_value',

@@ -103,4 +103,5 @@ export {
   workConsumer,
 } from './streams';
 export { InvalidSubjectTokenError, SUBJECT_ROOT, subjects } from './subjects';
+export { MAX_ROW_ERROR_VALUE_CHARS, shortenText } from './text';
 export { type WorkMessage, workMessageId, workMessageSchema } from './work';

@@ -395,7 +395,7 @@ describe('start of a batch with repeated orders', () => {
     return postJson(`${BASE}/${batchId}/control`, { action: 'start' });
   }
 
-  /** Sends a start to `target` and answers it as the scheduler does; returns both. */
+  /** Sends a start to `target`, replies as the scheduler does, and returns both messages. */
   async function startAnswered(
     target: GatewayFixture,
     script: BatchScript,

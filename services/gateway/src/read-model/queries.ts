@@ -269,7 +269,7 @@ export interface RepeatedOrder {
 }
 
 /**
- * Tells whether another item with the same link, `other`, is done (`success`), in a browser
+ * Condition that another item with the same link, `other`, is done (`success`), in a browser
  * (`processing`), or queued (`pending` in a processing batch that is not being cancelled).
  */
 const workedElsewhere = sql`

@@ -1,3 +1,5 @@
+import { shortenText } from '@orderflow/contracts';
+
 /**
  * A cell in the importer's terms, whatever the source: a workbook cell, a CSV field or a JSON
  * value. Text is already trimmed, and an empty or whitespace-only cell is `empty`.
@@ -52,5 +54,5 @@ const MAX_SHOWN_CHARS = 80;
 
 /** Shortens a value for an error message, marking the cut with an ellipsis. */
 export function shortenValue(text: string): string {
-  return text.length <= MAX_SHOWN_CHARS ? text : `${text.slice(0, MAX_SHOWN_CHARS - 1)}…`;
+  return shortenText(text, MAX_SHOWN_CHARS);
 }

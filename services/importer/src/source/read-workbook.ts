@@ -74,7 +74,7 @@ const WORKBOOK_RELS_PART = 'xl/_rels/workbook.xml.rels';
 const SHARED_STRINGS_PART = 'xl/sharedStrings.xml';
 const WORKSHEET_TYPE_SUFFIX = '/worksheet';
 const SHARED_STRINGS_TYPE_SUFFIX = '/sharedStrings';
-/** The workbook part's flag for dates counted from 1904; exceljs reads only the value 1. */
+/** The workbook part's flag for dates counted from 1904. exceljs reads only the value 1. */
 const DATE_1904_ATTRIBUTE = /<(?:[\w-]+:)?workbookPr\b[^>]*?\bdate1904\s*=\s*["'](?:1|true)["']/;
 
 /**
@@ -101,8 +101,8 @@ export async function readWorkbook(
     worksheets: 'emit',
     entries: 'ignore',
   }) as unknown as WorkbookPartsReader;
-  // The sheet reader asks `workbook.styles` for each styled cell; with styles ignored exceljs
-  // leaves that property alone, so the date-only stand-in stays in place.
+  // The sheet reader asks `workbook.styles` for each styled cell. Because styles are ignored,
+  // exceljs leaves that property alone and the date-only stand-in stays in place.
   reader.styles = styles;
 
   await reader._parseRels(parts.required(WORKBOOK_RELS_PART));

@@ -5,8 +5,10 @@ import {
   type ControlAction,
   controlRequestSchema,
   type ErrorCode,
+  MAX_ROW_ERROR_VALUE_CHARS,
   newId,
   retryQuerySchema,
+  shortenText,
 } from '@orderflow/contracts';
 import type { Context } from 'hono';
 import type { BatchRow } from '../../db/schema';
@@ -185,13 +187,8 @@ async function waitForRequeued(
 
 /** Items of a repeated-orders rejection that its details list. */
 const LISTED_REPEATED_ORDERS = 20;
-/** Maximum characters of a link in the message, and in each listed item's `value`. */
+/** Maximum characters of the link that the message names. */
 const MAX_LINK_CHARS_IN_MESSAGE = 120;
-const MAX_LINK_CHARS_IN_DETAILS = 200;
-
-function shorten(text: string, maxChars: number): string {
-  return text.length > maxChars ? `${text.slice(0, maxChars - 3)}...` : text;
-}
 
 /**
  * Raises REPEATED_ORDERS when other batches already succeeded with, or are working on, some of
@@ -208,7 +205,7 @@ async function rejectRepeatedOrders(services: GatewayServices, batch: BatchRow):
   );
   const [first] = examples;
   if (count === 0 || !first) return;
-  // Rows of a JSON batch hold the item's index in task_items; `idx` counts accepted items only.
+  // Rows of a JSON batch hold the item's index in task_items, while `idx` counts accepted items.
   const byIndex = (batch.source as { kind?: string } | null)?.kind === 'json';
   const placeOf = (order: RepeatedOrder) =>
     byIndex ? `item ${order.row_number}` : `row ${order.row_number}`;
@@ -218,7 +215,7 @@ async function rejectRepeatedOrders(services: GatewayServices, batch: BatchRow):
   throw new ApiError(
     'REPEATED_ORDERS',
     `${links} already done or in progress in another batch. The first is ${placeOf(first)}: ` +
-      `${shorten(first.order_url, MAX_LINK_CHARS_IN_MESSAGE)} (${first.other_status} in batch ` +
+      `${shortenText(first.order_url, MAX_LINK_CHARS_IN_MESSAGE)} (${first.other_status} in batch ` +
       `${first.other_batch_id}). Starting would open those orders again and may pay for them ` +
       'twice. Check them, then import the other rows as a new batch, or start with ' +
       '"allow_repeated_orders": true.',
@@ -227,7 +224,7 @@ async function rejectRepeatedOrders(services: GatewayServices, batch: BatchRow):
       errors: examples.map((order) => ({
         ...(byIndex ? { index: order.row_number } : { row: order.row_number }),
         column: 'order_url',
-        value: shorten(order.order_url, MAX_LINK_CHARS_IN_DETAILS),
+        value: shortenText(order.order_url, MAX_ROW_ERROR_VALUE_CHARS),
         problem: 'repeated_order',
         message: `${order.other_status} in batch ${order.other_batch_id}`,
         batch_task_id: order.other_batch_id,
